@@ -1,0 +1,91 @@
+"""Typed errors shared by every layer of chanuka-db: the one vocabulary callers catch."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ChanukaDbError",
+    "ConfigError",
+    "Conflict",
+    "DatabaseUnavailable",
+    "EmbeddedServerError",
+    "InvalidInput",
+    "InvalidReference",
+    "MigrationError",
+    "NotFound",
+    "PoolExhausted",
+    "QueryError",
+]
+
+
+class ChanukaDbError(Exception):
+    """Base class of every error chanuka-db raises on purpose."""
+
+
+class ConfigError(ChanukaDbError):
+    """A configuration value is missing or invalid.
+
+    The message names the environment variable (or setting) and its value, with any
+    password redacted.
+    """
+
+    def __init__(self, variable: str, value: object, reason: str) -> None:
+        self.variable = variable
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{variable}={value!r}: {reason}")
+
+
+class EmbeddedServerError(ChanukaDbError):
+    """The embedded PostgreSQL server could not be started or reached."""
+
+
+class InvalidInput(ChanukaDbError):
+    """A value, identifier or argument was rejected before (or by) the database.
+
+    ``field`` names the argument, column or identifier that was refused.
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
+
+
+class NotFound(ChanukaDbError):
+    """The row asked for does not exist (or is not visible to the actor)."""
+
+    def __init__(self, table: str, key: object) -> None:
+        self.table = table
+        self.key = key
+        super().__init__(f"{table}: no row with key {key!r}")
+
+
+class Conflict(ChanukaDbError):
+    """A write collided with a unique constraint or a concurrent change."""
+
+
+class InvalidReference(ChanukaDbError):
+    """A write referenced a row that does not exist (foreign key violation)."""
+
+
+class PoolExhausted(ChanukaDbError):
+    """No connection became free within the acquire timeout, or the wait queue is full."""
+
+
+class DatabaseUnavailable(ChanukaDbError):
+    """The server cannot be reached (connection failures, or the circuit breaker is open)."""
+
+
+class QueryError(ChanukaDbError):
+    """The server rejected a statement for a reason no more specific error covers.
+
+    ``sqlstate`` carries PostgreSQL's five-character error code when there is one.
+    """
+
+    def __init__(self, message: str, sqlstate: str | None = None) -> None:
+        self.sqlstate = sqlstate
+        super().__init__(message)
+
+
+class MigrationError(ChanukaDbError):
+    """A migration could not be planned, applied or rolled back."""

@@ -1,0 +1,1 @@
+"""Per-domain repositories and the unit of work: what services call."""

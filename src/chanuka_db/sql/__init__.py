@@ -1,0 +1,1 @@
+"""SQL and nothing else: statements on PyPika with bound parameters, monitoring, migrations."""

@@ -1,0 +1,141 @@
+"""Test harness: one real PostgreSQL per session, one fresh database per test.
+
+The server is the embedded PostgreSQL 18 from the wheel, started in a temporary data
+directory, unless ``DATABASE_URL`` is set, in which case that server is used. Database
+names carry the process id and a random token, so parallel runs against one server never
+collide. Nothing here mocks the database.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from chanuka_db.pool.config import DatabaseUrl
+from chanuka_db.pool.embedded import EmbeddedServer, ensure_running
+
+# Throwaway servers need no durability; this makes CREATE DATABASE ... TEMPLATE fast.
+_FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+RUN_TOKEN = f"{os.getpid()}_{secrets.token_hex(3)}"
+_counter = itertools.count(1)
+
+
+class PgServer:
+    """The session's server: an admin URL plus, when embedded, the handle to stop/start it."""
+
+    def __init__(self, admin_url: DatabaseUrl, embedded: EmbeddedServer | None) -> None:
+        self.admin_url = admin_url
+        self.embedded = embedded
+        with self.admin() as conn:
+            self.version_num = int(conn.execute("SHOW server_version_num").fetchone()[0])
+
+    def admin(self) -> psycopg.Connection[Any]:
+        """An autocommit connection to the maintenance database."""
+        return psycopg.connect(self.admin_url.conninfo(), autocommit=True)
+
+    def create_database(self, name: str, template: str = "template0") -> DatabaseUrl:
+        with self.admin() as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
+            )
+        return self.admin_url.with_database(name)
+
+    def drop_database(self, name: str) -> None:
+        with self.admin() as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def unique_name(kind: str) -> str:
+    """A database name no other test, session or parallel run uses."""
+    return f"chanuka_{kind}_{RUN_TOKEN}_{next(_counter)}"
+
+
+def prepare_template(url: DatabaseUrl) -> None:
+    """Bring the template database to the state every test starts from.
+
+    Grows with the project: once migrations exist, this migrates the template to head.
+    """
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
+    """The session's PostgreSQL: ``DATABASE_URL`` when set, else a throwaway embedded server."""
+    external = os.environ.get("DATABASE_URL", "").strip()
+    if external:
+        url = DatabaseUrl.parse(external)
+        yield PgServer(url.with_database(url.dbname or "postgres"), None)
+        return
+    data_dir = tmp_path_factory.mktemp("embedded") / "data"
+    server = ensure_running(
+        data_dir, database="postgres", cleanup="delete", settings=_FAST_SETTINGS
+    )
+    try:
+        yield PgServer(server.url("postgres"), server)
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def template_database(pg_server: PgServer) -> Iterator[str]:
+    """Name of the session's template database, prepared once and cloned per test."""
+    name = unique_name("tpl")
+    url = pg_server.create_database(name)
+    try:
+        prepare_template(url)
+        yield name
+    finally:
+        pg_server.drop_database(name)
+
+
+@pytest.fixture
+def database_url(pg_server: PgServer, template_database: str) -> Iterator[DatabaseUrl]:
+    """A fresh database for this test, cloned from the session template; dropped afterwards."""
+    name = unique_name("t")
+    url = pg_server.create_database(name, template=template_database)
+    try:
+        yield url
+    finally:
+        pg_server.drop_database(name)
+
+
+@pytest.fixture
+def empty_database_url(pg_server: PgServer) -> Iterator[DatabaseUrl]:
+    """A fresh, empty database (from template0): for tests that build the schema themselves."""
+    name = unique_name("e")
+    url = pg_server.create_database(name)
+    try:
+        yield url
+    finally:
+        pg_server.drop_database(name)
+
+
+@pytest.fixture
+def conn(database_url: DatabaseUrl) -> Iterator[psycopg.Connection[Any]]:
+    """An autocommit psycopg connection to this test's database (for assertions)."""
+    with psycopg.connect(database_url.conninfo(), autocommit=True) as connection:
+        yield connection
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove every variable that configures chanuka-db or libpq from the environment."""
+    for name in list(os.environ):
+        if name.startswith(("CHANUKA_", "PG")) or name == "DATABASE_URL":
+            monkeypatch.delenv(name)
+
+
+def repo_root() -> Path:
+    """The checkout's top directory."""
+    return Path(__file__).resolve().parent.parent
