@@ -251,7 +251,7 @@ def diff_catalogs(
 
 
 def _names(tables: Mapping[str, Table]) -> dict[str, str]:
-    return {name: "" for name in tables}
+    return dict.fromkeys(tables, "")
 
 
 def _owned(sequences: Mapping[str, str], ignored: frozenset[str]) -> dict[str, str]:
@@ -269,7 +269,7 @@ def _diff_table(want: Table, have: Table, *, column_order: bool, comments: bool)
         out.append(f"{prefix}comment {want.comment!r} expected, found {have.comment!r}")
     want_cols = {column.name: column for column in want.columns}
     have_cols = {column.name: column for column in have.columns}
-    out += _diff_named("column", prefix, {n: "" for n in want_cols}, {n: "" for n in have_cols})
+    out += _diff_named("column", prefix, dict.fromkeys(want_cols, ""), dict.fromkeys(have_cols, ""))
     for name in want_cols.keys() & have_cols.keys():
         out += _diff_column(f"{want.name}.{name}", want_cols[name], have_cols[name])
     if column_order and not out and list(want_cols) != list(have_cols):
@@ -303,7 +303,7 @@ def _diff_named(
 
 
 def _diff_functions(want: Mapping[str, Function], have: Mapping[str, Function]) -> list[str]:
-    out = _diff_named("function", "", {n: "" for n in want}, {n: "" for n in have})
+    out = _diff_named("function", "", dict.fromkeys(want, ""), dict.fromkeys(have, ""))
     for name in sorted(want.keys() & have.keys()):
         expected, found = want[name], have[name]
         if (expected.returns, expected.language) != (found.returns, found.language):

@@ -89,8 +89,12 @@ class MigrationRunner:
             )
         except psycopg.OperationalError as exc:
             reason = redact(str(exc).strip().splitlines()[-1] if str(exc).strip() else "")
-            raise DatabaseUnavailable(f"cannot connect to {self.url.redacted()}: {reason}") from None
-        conn.add_notice_handler(lambda diag: self._echo(f"  {diag.severity}: {diag.message_primary}"))
+            raise DatabaseUnavailable(
+                f"cannot connect to {self.url.redacted()}: {reason}"
+            ) from None
+        conn.add_notice_handler(
+            lambda diag: self._echo(f"  {diag.severity}: {diag.message_primary}")
+        )
         return conn
 
     def status(self) -> MigrationStatus:
@@ -205,9 +209,7 @@ class MigrationRunner:
         accept_changed: bool,
     ) -> tuple[Migration, ...]:
         state = compute_status(self.migrations, read_ledger(conn))
-        check_integrity(
-            state, accept_changed=accept_changed, allow_out_of_order=allow_out_of_order
-        )
+        check_integrity(state, accept_changed=accept_changed, allow_out_of_order=allow_out_of_order)
         plan = pending_up_to(self.migrations, state, to)
         if plan and plan[0].baseline and state.current_version == 0:
             self._refuse_old_tooling_database(conn)
@@ -314,11 +316,15 @@ class MigrationRunner:
                 lines.append(f"  {label}: {value.strip()}")
         lines.append(f"  statement: {statement.text.splitlines()[0]}")
         lines.append(f"  {self._outcome(script, statement)}")
-        return MigrationFailed("\n".join(lines), file=script.filename, line=line, sqlstate=diag.sqlstate)
+        return MigrationFailed(
+            "\n".join(lines), file=script.filename, line=line, sqlstate=diag.sqlstate
+        )
 
     def _outcome(self, script: MigrationScript, statement: Statement) -> str:
         if script.transactional:
-            return f"{script.filename} was rolled back: {self.url.redacted()} is as it was before it"
+            return (
+                f"{script.filename} was rolled back: {self.url.redacted()} is as it was before it"
+            )
         return (
             f"{script.filename} runs without a transaction: its statements before line"
             f" {statement.line} took effect; it is written to be run again once the cause is fixed"

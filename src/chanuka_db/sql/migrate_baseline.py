@@ -1,4 +1,4 @@
-"""``chanuka-db baseline``: does a database built by the old tooling match our baseline?
+"""``chanuka-db baseline``: checks that a database built by the old tooling is our baseline.
 
 The expected schema is built, not described: the baseline migrations run inside a scratch
 schema of the very database being adopted, in a transaction that is always rolled back, and

@@ -44,9 +44,7 @@ _FILE_NAME: Final = re.compile(
 _DIRECTIVE: Final = re.compile(r"^--\s*chanuka:(?P<name>\S+)\s*$")
 KNOWN_DIRECTIVES: Final = frozenset({"no-transaction", "baseline"})
 # The next thing that can start a comment, a quoted section, or end a statement.
-_TOKEN: Final = re.compile(
-    r"--[^\n]*|/\*|(?<![\w$])[Ee]'|'|\"|(?<![\w$])\$(?:[A-Za-z_]\w*)?\$|;"
-)
+_TOKEN: Final = re.compile(r"--[^\n]*|/\*|(?<![\w$])[Ee]'|'|\"|(?<![\w$])\$(?:[A-Za-z_]\w*)?\$|;")
 _BLOCK_COMMENT_EDGE: Final = re.compile(r"/\*|\*/")
 _TRANSACTION_CONTROL: Final = re.compile(
     r"^(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION|END|ABORT|SAVEPOINT|RELEASE)\b", re.IGNORECASE
@@ -195,18 +193,18 @@ def split_statements(text: str) -> tuple[Statement, ...]:
             start = pos + len(text[pos:end]) - len(text[pos:end].lstrip())
         if match is None:
             break
-        token = match.group()
-        if token.startswith("--") or token == "/*":
-            pos = match.end() if token.startswith("--") else _skip_block_comment(text, match.end())
+        lexeme = match.group()
+        if lexeme.startswith("--") or lexeme == "/*":
+            pos = match.end() if lexeme.startswith("--") else _skip_block_comment(text, match.end())
             continue
         if start is None:
             start = match.start()
-        if token == ";":
+        if lexeme == ";":
             statements.append(_statement(text, start, match.start()))
             start = None
             pos = match.end()
         else:
-            pos = _skip_quoted(text, token, match.end())
+            pos = _skip_quoted(text, lexeme, match.end())
     if start is not None:
         statements.append(_statement(text, start, len(text)))
     return tuple(statements)
@@ -235,9 +233,9 @@ def _skip_quoted(text: str, opener: str, pos: int) -> int:
     backslash_escapes = len(opener) == 2  # E'...'
     while pos < len(text):
         char = text[pos]
-        if backslash_escapes and char == "\\":
-            pos += 2
-        elif char == quote and text.startswith(quote * 2, pos):
+        if (backslash_escapes and char == "\\") or (
+            char == quote and text.startswith(quote * 2, pos)
+        ):
             pos += 2
         elif char == quote:
             return pos + 1

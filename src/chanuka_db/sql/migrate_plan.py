@@ -158,7 +158,9 @@ def pending_up_to(
             f"{target:04d} is below the current version {status.current_version:04d};"
             " use rollback to go down",
         )
-    waiting = {e.version for e in status.having(MigrationState.PENDING, MigrationState.OUT_OF_ORDER)}
+    waiting = {
+        e.version for e in status.having(MigrationState.PENDING, MigrationState.OUT_OF_ORDER)
+    }
     return tuple(
         m for m in migrations if m.version in waiting and (target is None or m.version <= target)
     )
