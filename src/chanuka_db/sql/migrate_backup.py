@@ -44,7 +44,10 @@ def backup(url: DatabaseUrl, path: Path) -> None:
         f"--file={path}",
         f"--dbname={url.with_params(password=None).conninfo()}",
     ]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MigrationError(f"backup of {url.redacted()} to {path} failed: {exc}") from None
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
         message = redact(done.stderr.strip()) or f"exit code {done.returncode}"
