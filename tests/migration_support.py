@@ -54,11 +54,12 @@ def build_old_style_database(conn: psycopg.Connection[Any]) -> None:
                 conn.execute(_old_create_index(table["name"], index).encode())
         for table in spec():
             for fk in table["foreign_keys"]:
-                conn.execute(
+                statement = (
                     f'ALTER TABLE "{table["name"]}" ADD CONSTRAINT "{fk["name"]}" FOREIGN KEY'
                     f' ("{fk["columns"][0]}") REFERENCES "public"."{fk["ref_table"]}"'
-                    f'("{fk["ref_columns"][0]}") ON DELETE {fk["on_delete"]} ON UPDATE no action'.encode()
+                    f'("{fk["ref_columns"][0]}") ON DELETE {fk["on_delete"]} ON UPDATE no action'
                 )
+                conn.execute(statement.encode())
         conn.execute(_OLD_TRIGGERS)
         for n in range(1, 4):
             conn.execute(
@@ -159,7 +160,14 @@ def seed(conn: psycopg.Connection[Any], rows: int = 3, tables: set[str] | None =
         references = _references(table)
         for n in range(rows):
             values = {
-                column.name: _value(conn, table.name, column.name, column.type, n, references)
+                column.name: _value(
+                    conn,
+                    table=table.name,
+                    column=column.name,
+                    kind=column.type,
+                    n=n,
+                    references=references,
+                )
                 for column in table.columns
                 if not _generated(column.name, column.default)
             }
@@ -205,6 +213,7 @@ def _generated(name: str, default: str | None) -> bool:
 
 def _value(
     conn: psycopg.Connection[Any],
+    *,
     table: str,
     column: str,
     kind: str,

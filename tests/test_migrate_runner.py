@@ -29,7 +29,10 @@ from chanuka_db.sql.migrate_lock import LOCK_KEY
 from chanuka_db.sql.migrate_plan import MigrationState
 
 FILES = {
-    "0001_first": ("CREATE TABLE first (id integer PRIMARY KEY, note text);\n", "DROP TABLE first;"),
+    "0001_first": (
+        "CREATE TABLE first (id integer PRIMARY KEY, note text);\n",
+        "DROP TABLE first;",
+    ),
     "0002_second": (
         "-- the second table\nCREATE TABLE second (id integer PRIMARY KEY);\n"
         "INSERT INTO second VALUES (1), (2);\n",
@@ -128,7 +131,7 @@ def test_a_broken_file_leaves_catalog_and_ledger_as_they_were(
     with pytest.raises(MigrationFailed) as failure:
         run.migrate()
     message = str(failure.value)
-    assert message.startswith("0003_broken.up.sql, line 3: column \"missing\" does not exist")
+    assert message.startswith('0003_broken.up.sql, line 3: column "missing" does not exist')
     assert "[SQLSTATE 42703]" in message
     assert "rolled back" in message
     assert "password" not in message
@@ -199,7 +202,12 @@ def test_changed_out_of_order_and_missing_files_are_refused(
         ({"0001_a.up.sql": "-- chanuka:fast\nSELECT 1;", "0001_a.down.sql": ""}, "unknown"),
         ({"0001_a.up.sql": "SELECT 1;\nCOMMIT;", "0001_a.down.sql": ""}, "line 2: COMMIT"),
         (
-            {"0001_a.up.sql": "", "0001_a.down.sql": "", "0001_b.up.sql": "", "0001_b.down.sql": ""},
+            {
+                "0001_a.up.sql": "",
+                "0001_a.down.sql": "",
+                "0001_b.up.sql": "",
+                "0001_b.down.sql": "",
+            },
             "used twice",
         ),
     ],
@@ -241,7 +249,7 @@ def test_four_concurrent_runners_apply_each_file_exactly_once(
         start.wait()
         try:
             applied.append([m.version for m in one.migrate()])
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(one,)) for one in runners]
@@ -288,7 +296,7 @@ def test_backup_failure_stops_before_anything_changes(
 ) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(MigrationError, match="backup of .* failed"):
+    with pytest.raises(MigrationError, match=r"backup of .* failed"):
         runner(empty_database_url, migrations_dir).migrate(backup=blocker / "x" / "y.dump")
     assert ledger(empty_database_url) == []
 
@@ -307,3 +315,13 @@ def test_migrate_refuses_an_old_tooling_database_without_baseline(
         conn.execute("CREATE TABLE drizzle_migrations (id serial PRIMARY KEY)")
     with pytest.raises(MigrationError, match="run 'chanuka-db baseline' to adopt it"):
         MigrationRunner(empty_database_url).migrate()
+
+
+def test_module_functions_use_the_shipped_migrations(empty_database_url: DatabaseUrl) -> None:
+    from chanuka_db.sql import migrate
+
+    assert len(migrate.migrate(empty_database_url)) == len(load_migrations())
+    assert migrate.status(empty_database_url).up_to_date
+    assert [m.version for m in migrate.rollback(empty_database_url, steps=2)] == [13, 12]
+    with pytest.raises(MigrationError, match="already has 11 applied"):
+        migrate.baseline(empty_database_url)

@@ -84,7 +84,9 @@ def _index_def(conn: psycopg.Connection[Any], table: str, index: dict[str, Any])
     )
     unique = "UNIQUE " if index["unique"] else ""
     where = f" WHERE {index['where']}" if index["where"] else ""
-    return f"CREATE {unique}INDEX {index['name']} ON {table} USING {index['method']} ({keys}){where}"
+    return (
+        f"CREATE {unique}INDEX {index['name']} ON {table} USING {index['method']} ({keys}){where}"
+    )
 
 
 def _spec_table(conn: psycopg.Connection[Any], table: dict[str, Any]) -> Table:
@@ -148,7 +150,9 @@ def _comparable(table: Table) -> Table:
     return attrs.evolve(table, comment=None, columns=columns)
 
 
-def test_head_schema_is_the_spec_plus_the_listed_improvements(conn: psycopg.Connection[Any]) -> None:
+def test_head_schema_is_the_spec_plus_the_listed_improvements(
+    conn: psycopg.Connection[Any],
+) -> None:
     actual = read_catalog(conn)
     expected_tables = {
         t["name"]: _comparable(_with_improvements(conn, _spec_table(conn, t)))
@@ -156,9 +160,7 @@ def test_head_schema_is_the_spec_plus_the_listed_improvements(conn: psycopg.Conn
     }
     expected_tables["schema_migrations"] = _comparable(actual.tables["schema_migrations"])
     expected = Catalog("public", expected_tables, {}, {})
-    live = Catalog(
-        "public", {name: _comparable(t) for name, t in actual.tables.items()}, {}, {}
-    )
+    live = Catalog("public", {name: _comparable(t) for name, t in actual.tables.items()}, {}, {})
     assert diff_catalogs(expected, live) == []
     assert len(expected_tables) == 47
     spec_indexes = sum(len(t["indexes"]) for t in spec_tables())
