@@ -160,6 +160,49 @@ def _cmd_schema_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_gen_types(args: argparse.Namespace) -> int:
+    from chanuka_db.sql.introspect import generate_types  # noqa: PLC0415 - imports the generator
+    from chanuka_db.types.generator import write_modules  # noqa: PLC0415
+
+    url, _ = _resolve_url(DatabaseConfig.from_env())
+    files = generate_types(url)
+    directory: Path = args.output
+    if args.check:
+        stale = [n for n, t in sorted(files.items()) if not _same_text(directory / n, t)]
+        if stale:
+            print(
+                f"stale in {directory}: {', '.join(stale)}; run 'chanuka-db gen-types'",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        print(f"{directory}: row types match the migrations")
+        return EXIT_OK
+    changed = write_modules(files, directory)
+    print(f"wrote {len(changed)} of {len(files)} modules in {directory}")
+    return EXIT_OK
+
+
+def _same_text(path: Path, text: str) -> bool:
+    return path.exists() and path.read_text(encoding="utf-8") == text
+
+
+def _add_types_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    import chanuka_db.types  # noqa: PLC0415
+
+    gen = commands.add_parser(
+        "gen-types", help="regenerate the row types from a scratch database migrated to head"
+    )
+    gen.add_argument(
+        "--output",
+        type=Path,
+        default=Path(chanuka_db.types.__file__).parent,
+        metavar="DIR",
+        help="where the modules go (default: the installed chanuka_db/types)",
+    )
+    gen.add_argument("--check", action="store_true", help="only report whether they are stale")
+    gen.set_defaults(handler=_cmd_gen_types)
+
+
 def _add_migration_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     migrate = commands.add_parser("migrate", help="apply pending schema migrations")
     migrate.add_argument("--to", type=int, metavar="N", help="stop after version N")
@@ -232,6 +275,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     server.set_defaults(handler=_cmd_server)
     _add_migration_commands(commands)
+    _add_types_command(commands)
     return parser
 
 
