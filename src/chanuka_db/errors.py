@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "ChanukaDbError",
+    "CommitUncertain",
     "ConfigError",
     "Conflict",
     "DatabaseUnavailable",
@@ -74,6 +75,13 @@ class PoolExhausted(ChanukaDbError):
 
 class DatabaseUnavailable(ChanukaDbError):
     """The server cannot be reached (connection failures, or the circuit breaker is open)."""
+
+
+class CommitUncertain(DatabaseUnavailable):
+    """The connection failed while COMMIT was in flight: the transaction may have committed.
+
+    Never retried automatically; the caller decides (check for the write, or surface it).
+    """
 
 
 class QueryError(ChanukaDbError):
