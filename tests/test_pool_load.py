@@ -169,9 +169,9 @@ def test_exhausted_pool_times_out_with_pool_exhausted(
     db = make_db(pool_max=20, acquire_timeout_s=0.3)
     with holding(db, 20):
         started = time.monotonic()
-        with pytest.raises(PoolExhausted, match="all 20 connections in use") as err:  # noqa: PT012
-            with db.connection():
-                pass
+        exhausted = pytest.raises(PoolExhausted, match="all 20 connections in use")
+        with exhausted as err, db.connection():
+            pass
         assert time.monotonic() - started >= 0.25
         assert "acquire timeout" in str(err.value)
     stats = db.stats()

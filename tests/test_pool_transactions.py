@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 import psycopg
@@ -43,7 +44,7 @@ def test_commit_on_normal_exit(db: Database, conn: psycopg.Connection[Any]) -> N
 
 @pytest.mark.usefixtures("table")
 def test_rollback_on_exception(db: Database, conn: psycopg.Connection[Any]) -> None:
-    with pytest.raises(Boom), db.transaction() as tx:
+    with pytest.raises(Boom), db.transaction() as tx:  # noqa: PT012
         tx.execute("INSERT INTO items VALUES (1, 'a')")
         raise Boom
     assert ids(conn) == []
@@ -53,7 +54,7 @@ def test_rollback_on_exception(db: Database, conn: psycopg.Connection[Any]) -> N
 def test_rollback_on_keyboard_interrupt_and_connection_returned(
     db: Database, conn: psycopg.Connection[Any]
 ) -> None:
-    with pytest.raises(KeyboardInterrupt), db.transaction() as tx:
+    with pytest.raises(KeyboardInterrupt), db.transaction() as tx:  # noqa: PT012
         tx.execute("INSERT INTO items VALUES (1, 'a')")
         raise KeyboardInterrupt
     assert ids(conn) == []
@@ -65,7 +66,7 @@ def test_rollback_on_keyboard_interrupt_and_connection_returned(
 def test_nested_transaction_is_a_savepoint(db: Database, conn: psycopg.Connection[Any]) -> None:
     with db.transaction() as tx:
         tx.execute("INSERT INTO items VALUES (1, 'outer')")
-        with pytest.raises(Boom), db.transaction() as inner:
+        with pytest.raises(Boom), db.transaction() as inner:  # noqa: PT012
             assert inner is tx
             inner.execute("INSERT INTO items VALUES (2, 'inner, rolled back')")
             raise Boom
@@ -80,7 +81,7 @@ def test_nested_transaction_is_a_savepoint(db: Database, conn: psycopg.Connectio
 def test_inner_failure_unhandled_rolls_back_everything(
     db: Database, conn: psycopg.Connection[Any]
 ) -> None:
-    with pytest.raises(Boom), db.transaction() as tx:
+    with pytest.raises(Boom), db.transaction() as tx:  # noqa: PT012
         tx.execute("INSERT INTO items VALUES (1, 'outer')")
         with db.transaction() as inner:
             inner.execute("INSERT INTO items VALUES (2, 'inner')")
@@ -92,23 +93,18 @@ def test_inner_failure_unhandled_rolls_back_everything(
 def test_a_swallowed_error_without_savepoint_is_not_committed(
     db: Database, conn: psycopg.Connection[Any]
 ) -> None:
-    with pytest.raises(QueryError, match="aborted by an earlier error") as err:  # noqa: PT012
-        with db.transaction() as tx:
-            tx.execute("INSERT INTO items VALUES (1, 'a')")
-            try:
-                tx.execute("INSERT INTO items VALUES (1, 'duplicate')")
-            except pg_errors.UniqueViolation:
-                pass
+    aborted = pytest.raises(QueryError, match="aborted by an earlier error")
+    with aborted as err, db.transaction() as tx:
+        tx.execute("INSERT INTO items VALUES (1, 'a')")
+        with suppress(pg_errors.UniqueViolation):
+            tx.execute("INSERT INTO items VALUES (1, 'duplicate')")
     assert err.value.sqlstate == "25P02"
     assert ids(conn) == []
-    with pytest.raises(QueryError, match="rolled back to its savepoint"):  # noqa: PT012
-        with db.transaction() as tx:
-            tx.execute("INSERT INTO items VALUES (5, 'kept')")
-            with db.transaction() as inner:
-                try:
-                    inner.execute("SELECT 1/0")
-                except pg_errors.DivisionByZero:
-                    pass
+    rolled_back = pytest.raises(QueryError, match="rolled back to its savepoint")
+    with rolled_back, db.transaction() as tx:
+        tx.execute("INSERT INTO items VALUES (5, 'kept')")
+        with db.transaction() as inner, suppress(pg_errors.DivisionByZero):
+            inner.execute("SELECT 1/0")
     assert ids(conn) == []
 
 
@@ -192,7 +188,7 @@ def test_transaction_inside_connection_uses_that_connection(
         with db.transaction() as tx:
             assert tx.info.backend_pid == pid
             tx.execute("INSERT INTO items VALUES (1, 'a')")
-        with pytest.raises(Boom), db.transaction() as tx:
+        with pytest.raises(Boom), db.transaction() as tx:  # noqa: PT012
             tx.execute("INSERT INTO items VALUES (2, 'b')")
             raise Boom
         c.execute("BEGIN")  # a manual transaction: a nested transaction() is a savepoint

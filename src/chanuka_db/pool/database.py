@@ -39,7 +39,6 @@ from chanuka_db.pool.session import (
     IsolationLevel,
     PooledConnection,
     begin_sql,
-    check_if_idle,
     connect_kwargs,
     mark_fresh,
     release_state,
@@ -189,8 +188,7 @@ class Database:
             min_size=config.pool_min,
             max_size=config.pool_max,
             open=False,
-            configure=mark_fresh,
-            check=check_if_idle(config.check_idle_s),
+            configure=self._on_connect,
             name=config.application_name,
             timeout=config.acquire_timeout_s,
             max_waiting=config.max_waiting,
@@ -200,6 +198,11 @@ class Database:
         pool.open(wait=False)
         self._seen_connect_errors = 0
         return pool
+
+    def _on_connect(self, conn: PooledConnection) -> None:
+        """psycopg_pool ``configure`` callback: a new connection was made."""
+        mark_fresh(conn)
+        self.breaker.record_success()
 
     def _ensure_pool(self) -> ConnectionPool[PooledConnection]:
         pool = self._pool
@@ -244,13 +247,28 @@ class Database:
             self._checkin(borrow)
 
     def _checkout(self, frame: FrameType | None) -> Borrow:
-        """Take a connection from the pool (breaker first), timed and registered."""
+        """Take a working connection from the pool (breaker first), timed and registered."""
         pool = self._ensure_pool()
         if self.breaker.admit():
             pool = self._trial()
         started = time.monotonic()
+        deadline = started + self.config.acquire_timeout_s
+        conn = self._getconn(pool, deadline)
+        # A connection idle for a while may have lost its server: check it with an empty
+        # query and replace it at once if dead (psycopg_pool's own check= would sleep a
+        # second between attempts, stalling every borrower after a restart).
+        while not self._usable(conn):
+            conn.close()
+            pool.putconn(conn)
+            conn = self._getconn(pool, deadline)
+        conn.is_reset = False
+        borrow = Borrow(conn, pool, time.monotonic(), frame)
+        self.monitor.borrowed(borrow, borrow.started - started)
+        return borrow
+
+    def _getconn(self, pool: ConnectionPool[PooledConnection], deadline: float) -> PooledConnection:
         try:
-            conn = pool.getconn()
+            return pool.getconn(max(deadline - time.monotonic(), 0.001))
         except TooManyRequests:
             self.monitor.count("shed")
             raise PoolExhausted(
@@ -261,10 +279,17 @@ class Database:
             raise self._timeout_error(pool) from None
         except PoolClosed:
             raise DatabaseUnavailable("this Database is closed") from None
-        conn.is_reset = False
-        borrow = Borrow(conn, pool, time.monotonic(), frame)
-        self.monitor.borrowed(borrow, borrow.started - started)
-        return borrow
+
+    def _usable(self, conn: PooledConnection) -> bool:
+        if conn.closed or conn.broken:
+            return False
+        if time.monotonic() - conn.returned_at < self.config.check_idle_s:
+            return True
+        try:
+            conn.execute("", prepare=False)
+        except psycopg.Error:
+            return False
+        return True
 
     def _checkin(self, borrow: Borrow) -> None:
         """Reset the session and give the connection back; a broken one is replaced."""
@@ -273,14 +298,10 @@ class Database:
             release_state(conn)
         except BaseException as exc:
             conn.close()  # the pool sees a closed connection and opens a replacement
-            if isinstance(exc, Exception) and is_connection_failure(exc):
-                self.breaker.record_failure(exc)
-            elif isinstance(exc, Exception):
+            if isinstance(exc, Exception) and not is_connection_failure(exc):
                 _log.warning("discarded a connection that could not be reset: %s", exc)
             if not isinstance(exc, Exception):
                 raise
-        else:
-            self.breaker.record_success()
         finally:
             borrow.pool.putconn(conn)
             self.monitor.returned(borrow, time.monotonic())
@@ -326,9 +347,14 @@ class Database:
     def _maps(exc: BaseException) -> bool:
         return is_connection_failure(exc) and not isinstance(exc, DatabaseUnavailable)
 
-    def _unavailable(self, exc: BaseException) -> DatabaseUnavailable:
-        """The :class:`DatabaseUnavailable` to raise for a connection failure ``exc``."""
-        self.breaker.record_failure(exc)
+    @staticmethod
+    def _unavailable(exc: BaseException) -> DatabaseUnavailable:
+        """The :class:`DatabaseUnavailable` to raise for a connection failure ``exc``.
+
+        Not counted by the circuit breaker: a session that dies (terminated backend,
+        restart) says nothing about whether new connections can be made; failed
+        connection attempts do.
+        """
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return DatabaseUnavailable(f"lost the connection to the database: {first_line}")
 
@@ -427,7 +453,6 @@ class Database:
             conn.execute(COMMIT_AND_RESET if piggyback_reset else "COMMIT", prepare=False)
         except psycopg.Error as exc:
             if is_connection_failure(exc):
-                self.breaker.record_failure(exc)
                 raise CommitUncertain(
                     f"the connection failed during COMMIT ({exc}); the transaction may "
                     "or may not have committed"

@@ -17,7 +17,6 @@ __all__ = [
     "IsolationLevel",
     "PooledConnection",
     "begin_sql",
-    "check_if_idle",
     "connect_kwargs",
     "mark_fresh",
     "release_state",
@@ -62,7 +61,7 @@ def begin_sql(isolation: IsolationLevel | None, read_only: bool, deferrable: boo
 class PooledConnection(psycopg.Connection[TupleRow]):
     """A psycopg connection that remembers when it went back to the pool.
 
-    ``returned_at`` lets the pool's ``check`` skip the validation round trip for a
+    ``returned_at`` lets :class:`Database` skip the validation round trip for a
     connection that was in use a moment ago; ``is_reset`` records that the session was
     already reset on the way back (the reset rode along with COMMIT or ROLLBACK).
     """
@@ -126,18 +125,3 @@ def _restore_attributes(conn: PooledConnection) -> None:
         conn.deferrable = None
     if conn.prepare_threshold != _DEFAULT_PREPARE_THRESHOLD:
         conn.prepare_threshold = _DEFAULT_PREPARE_THRESHOLD
-
-
-def check_if_idle(idle_s: float) -> Any:
-    """A psycopg_pool ``check`` callback validating connections idle longer than ``idle_s``.
-
-    A connection used a moment ago is lent at once; one that sat idle gets an empty-query
-    round trip first, so a server restart or a terminated backend is noticed by the pool
-    (which replaces the connection) rather than by the borrower's first statement.
-    """
-
-    def check(conn: PooledConnection) -> None:
-        if time.monotonic() - conn.returned_at >= idle_s:
-            conn.execute("", prepare=False)
-
-    return check
