@@ -13,8 +13,11 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Final
 
+import attrs
+
 from chanuka_db import __version__
 from chanuka_db.errors import ChanukaDbError, ConfigError
+from chanuka_db.pool import Database
 from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl
 from chanuka_db.pool.embedded import ensure_running
 
@@ -63,6 +66,16 @@ def _cmd_server(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_health(args: argparse.Namespace) -> int:
+    """Check the database through a small pool; exit 1 when it is unhealthy."""
+    config = DatabaseConfig.from_env()
+    # One connection is enough to answer; do not open the service's whole minimum.
+    with Database(attrs.evolve(config, pool_min=min(config.pool_min, 1))) as db:
+        report = db.health()
+    print(report.to_json() if args.json else report.render())
+    return EXIT_OK if report.healthy else EXIT_FAILED
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chanuka-db",
@@ -81,6 +94,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "server", help="run the embedded PostgreSQL in the foreground (for psql and friends)"
     )
     server.set_defaults(handler=_cmd_server)
+
+    health = commands.add_parser(
+        "health", help="check the server and the pool; exit 1 when unhealthy"
+    )
+    health.add_argument("--json", action="store_true", help="machine-readable output")
+    health.set_defaults(handler=_cmd_health)
     return parser
 
 

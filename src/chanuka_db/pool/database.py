@@ -337,6 +337,8 @@ class Database:
             self.breaker.record_failure(exc)
             raise DatabaseUnavailable(f"the database is still unreachable: {exc}") from exc
         with self._lock:
+            if self._closed:
+                raise DatabaseUnavailable("this Database is closed")
             old, self._pool = self._pool, self._new_pool(url)
         if old is not None:
             threading.Thread(target=old.close, name="chanuka-db-old-pool", daemon=True).start()
