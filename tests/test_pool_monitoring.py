@@ -60,6 +60,8 @@ def test_stats_are_a_read_only_snapshot(db: Database) -> None:
         after.in_use = 3  # type: ignore[misc]
     as_dict = after.as_dict()
     assert as_dict["acquisitions"] == 1 and "p99_ms" in as_dict["acquire_time"]
+    db.monitor.reset_timings()
+    assert db.stats().acquire_time.count == 0 and db.stats().acquisitions == 1
 
 
 def test_utilization_alerts_fire_above_their_thresholds_and_not_at_them(

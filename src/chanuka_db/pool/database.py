@@ -34,7 +34,9 @@ from chanuka_db.pool.resilience import (
     is_retryable_conflict,
 )
 from chanuka_db.pool.session import (
+    COMMIT,
     COMMIT_AND_RESET,
+    ROLLBACK,
     ROLLBACK_AND_RESET,
     IsolationLevel,
     PooledConnection,
@@ -42,6 +44,7 @@ from chanuka_db.pool.session import (
     connect_kwargs,
     mark_fresh,
     release_state,
+    run_control,
 )
 
 __all__ = ["Database"]
@@ -286,7 +289,7 @@ class Database:
         if time.monotonic() - conn.returned_at < self.config.check_idle_s:
             return True
         try:
-            conn.execute("", prepare=False)
+            run_control(conn, b"")
         except psycopg.Error:
             return False
         return True
@@ -388,7 +391,7 @@ class Database:
             return
         begin = begin_sql(isolation, read_only, deferrable)
         if active is not None:  # inside connection(): its exit resets the session
-            active.conn.execute(begin, prepare=False)
+            run_control(active.conn, begin)
             yield from self._outermost(active, isolation, read_only, piggyback_reset=False)
             return
         borrow = self._checkout_and_begin(sys._getframe(2), begin)
@@ -400,13 +403,13 @@ class Database:
             self._active.reset(token)
             self._checkin(borrow)
 
-    def _checkout_and_begin(self, frame: FrameType | None, begin: str) -> Borrow:
+    def _checkout_and_begin(self, frame: FrameType | None, begin: bytes) -> Borrow:
         """Borrow and BEGIN, retrying with backoff while the connection fails (nothing ran)."""
         delays = self.retry_policy.delays()
         while True:
             borrow = self._checkout(frame)
             try:
-                borrow.conn.execute(begin, prepare=False)
+                run_control(borrow.conn, begin)
             except Exception as exc:
                 self._checkin(borrow)
                 if not is_connection_failure(exc):
@@ -432,7 +435,7 @@ class Database:
         try:
             yield conn
         except BaseException as exc:
-            self._end(conn, ROLLBACK_AND_RESET if piggyback_reset else "ROLLBACK")
+            self._end(conn, ROLLBACK_AND_RESET if piggyback_reset else ROLLBACK)
             if self._maps(exc):
                 raise self._unavailable(exc) from exc
             raise
@@ -443,7 +446,7 @@ class Database:
 
     def _commit(self, conn: PooledConnection, piggyback_reset: bool) -> None:
         if conn.pgconn.transaction_status == TransactionStatus.INERROR:
-            self._end(conn, ROLLBACK_AND_RESET if piggyback_reset else "ROLLBACK")
+            self._end(conn, ROLLBACK_AND_RESET if piggyback_reset else ROLLBACK)
             raise QueryError(
                 "the transaction was aborted by an earlier error that was caught without "
                 "a savepoint; it was rolled back (use a nested transaction() to recover)",
@@ -452,7 +455,7 @@ class Database:
         try:
             # One round trip: COMMIT, then the session reset (skipped by the server if
             # COMMIT fails, in which case the transaction was rolled back).
-            conn.execute(COMMIT_AND_RESET if piggyback_reset else "COMMIT", prepare=False)
+            run_control(conn, COMMIT_AND_RESET if piggyback_reset else COMMIT)
         except psycopg.Error as exc:
             if is_connection_failure(exc):
                 raise CommitUncertain(
@@ -462,12 +465,12 @@ class Database:
             raise
         conn.is_reset = piggyback_reset
 
-    def _end(self, conn: PooledConnection, statement: str) -> None:
+    def _end(self, conn: PooledConnection, statement: bytes) -> None:
         """Roll back; a connection that cannot even do that is closed (and replaced)."""
         if conn.closed or conn.pgconn.transaction_status == TransactionStatus.UNKNOWN:
             return
         try:
-            conn.execute(statement, prepare=False)
+            run_control(conn, statement)
         except BaseException:
             conn.close()
             raise
@@ -476,24 +479,25 @@ class Database:
     def _savepoint(self, active: _Active) -> Iterator[psycopg.Connection[Any]]:
         conn = active.conn
         active.depth += 1
-        name = f"chanuka_sp_{active.depth}"  # from a counter only: nothing from outside
+        name = b"chanuka_sp_%d" % active.depth  # from a counter only: nothing from outside
+        undo = b"ROLLBACK TO SAVEPOINT " + name + b"; RELEASE " + name
         try:
-            conn.execute(f"SAVEPOINT {name}", prepare=False)
+            run_control(conn, b"SAVEPOINT " + name)
             try:
                 yield conn
             except BaseException:
                 # If even this fails the connection is gone: the original error says more.
                 with suppress(psycopg.Error):
-                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}; RELEASE {name}", prepare=False)
+                    run_control(conn, undo)
                 raise
             if conn.pgconn.transaction_status == TransactionStatus.INERROR:
-                conn.execute(f"ROLLBACK TO SAVEPOINT {name}; RELEASE {name}", prepare=False)
+                run_control(conn, undo)
                 raise QueryError(
                     "the nested transaction was aborted by an error that was caught inside "
                     "it; it was rolled back to its savepoint",
                     sqlstate="25P02",
                 )
-            conn.execute(f"RELEASE SAVEPOINT {name}", prepare=False)
+            run_control(conn, b"RELEASE SAVEPOINT " + name)
         finally:
             active.depth -= 1
 

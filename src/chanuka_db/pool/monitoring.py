@@ -205,7 +205,7 @@ class Borrow:
         self.pool = pool
         self.started = started
         self.frame = frame
-        self.thread = threading.current_thread().name
+        self.thread = threading.get_ident()  # a name only when a leak is reported
         self.leak_reported = False
 
     def stack(self) -> str:
@@ -267,6 +267,12 @@ class Monitor:
             self._track_utilization(now)
         borrow.frame = None  # drop the reference to the borrower's frame and its locals
 
+    def reset_timings(self) -> None:
+        """Empty the acquisition and usage histograms (counters are kept)."""
+        with self._lock:
+            self.acquire_time = Histogram()
+            self.usage_time = Histogram()
+
     def count(self, counter: str) -> None:
         """Add one to a named counter (``acquisition_timeouts``, ``shed``, ...)."""
         with self._lock:
@@ -306,13 +312,14 @@ class Monitor:
             for borrow in fresh:
                 borrow.leak_reported = True
                 self.counts["leaks_detected"] += 1
+        names = {thread.ident: thread.name for thread in threading.enumerate()}
         for borrow in fresh:
             _log.warning(
                 "connection held for %.1f s (leak threshold %.1f s) by thread %s; "
                 "borrower's stack:\n%s",
                 now - borrow.started,
                 self.config.leak_threshold_s,
-                borrow.thread,
+                names.get(borrow.thread, borrow.thread),
                 borrow.stack(),
             )
 
