@@ -21,6 +21,7 @@ from psycopg import sql
 
 from chanuka_db.pool.config import DatabaseUrl
 from chanuka_db.pool.embedded import EmbeddedServer, ensure_running
+from chanuka_db.sql.migrate import MigrationRunner
 
 # Throwaway servers need no durability; this makes CREATE DATABASE ... TEMPLATE fast.
 _FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
@@ -63,10 +64,11 @@ def unique_name(kind: str) -> str:
 
 
 def prepare_template(url: DatabaseUrl) -> None:
-    """Bring the template database to the state every test starts from.
+    """Bring the template database to the state every test starts from: the schema at head.
 
-    Grows with the project: once migrations exist, this migrates the template to head.
+    Migrated once per session (about 0.3 s); each test's database is a copy of it.
     """
+    MigrationRunner(url).migrate()
 
 
 @pytest.fixture(scope="session")

@@ -7,16 +7,21 @@ refused), 2 bad usage or configuration.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Final
 
 from chanuka_db import __version__
-from chanuka_db.errors import ChanukaDbError, ConfigError
+from chanuka_db.errors import ChanukaDbError, ConfigError, InvalidInput
 from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl
 from chanuka_db.pool.embedded import ensure_running
+from chanuka_db.sql.migrate import DEFAULT_LOCK_TIMEOUT_S, MigrationRunner
+from chanuka_db.sql.migrate_plan import MigrationStatus
+from chanuka_db.sql.schema_docs import schema_docs_text
 
 __all__ = ["main"]
 
@@ -63,6 +68,151 @@ def _cmd_server(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- schema and migrations -----------------------------------------------------------------
+
+
+def _usage_on_invalid_input(command: Command) -> Command:
+    """A bad --to/--steps value is a usage error (exit 2), not a failed migration."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except InvalidInput as exc:
+            print(f"chanuka-db: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+
+    return run
+
+
+def _runner(args: argparse.Namespace) -> MigrationRunner:
+    url, _ = _resolve_url(DatabaseConfig.from_env())
+    timeout = getattr(args, "lock_timeout", DEFAULT_LOCK_TIMEOUT_S)
+    return MigrationRunner(url, lock_timeout_s=timeout, echo=functools.partial(print, flush=True))
+
+
+@_usage_on_invalid_input
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    _runner(args).migrate(
+        to=args.to,
+        dry_run=args.dry_run,
+        backup=args.backup,
+        allow_out_of_order=args.allow_out_of_order,
+        accept_changed=args.accept_changed,
+    )
+    return EXIT_OK
+
+
+@_usage_on_invalid_input
+def _cmd_rollback(args: argparse.Namespace) -> int:
+    _runner(args).rollback(
+        steps=args.steps, to=args.to, dry_run=args.dry_run, accept_changed=args.accept_changed
+    )
+    return EXIT_OK
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    runner = _runner(args)
+    status = runner.status()
+    if args.json:
+        print(json.dumps(_status_json(runner, status)))
+        return EXIT_OK
+    print(
+        f"{runner.url.redacted()}: at {status.current_version:04d}, head {status.head_version:04d}"
+    )
+    for entry in status.entries:
+        when = ""
+        if entry.ledger is not None:
+            how = "baseline" if entry.ledger.baseline else f"{entry.ledger.duration_ms} ms"
+            applied = f"{entry.ledger.applied_at:%Y-%m-%d %H:%M:%S%z}"
+            when = f"  {applied} by {entry.ledger.applied_by} ({how})"
+        print(f"  {entry.state:<12} {entry.label}{when}")
+    return EXIT_OK
+
+
+def _status_json(runner: MigrationRunner, status: MigrationStatus) -> dict[str, object]:
+    return {
+        "url": runner.url.redacted(),
+        "current_version": status.current_version,
+        "head_version": status.head_version,
+        "up_to_date": status.up_to_date,
+        "migrations": [entry.as_json() for entry in status.entries],
+    }
+
+
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    _runner(args).baseline(dry_run=args.dry_run)
+    return EXIT_OK
+
+
+def _cmd_schema_docs(args: argparse.Namespace) -> int:
+    text = schema_docs_text(_runner(args))
+    path: Path = args.output
+    if args.check:
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            print(f"{path} is up to date")
+            return EXIT_OK
+        print(f"{path} is stale: run 'chanuka-db schema-docs' and commit it", file=sys.stderr)
+        return EXIT_FAILED
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _add_migration_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    migrate = commands.add_parser("migrate", help="apply pending schema migrations")
+    migrate.add_argument("--to", type=int, metavar="N", help="stop after version N")
+    migrate.add_argument("--dry-run", action="store_true", help="print the plan and SQL only")
+    migrate.add_argument("--backup", type=Path, metavar="PATH", help="pg_dump here first")
+    migrate.add_argument(
+        "--allow-out-of-order",
+        action="store_true",
+        help="apply pending files numbered below the newest applied one",
+    )
+    _add_common_migration_options(migrate)
+    migrate.set_defaults(handler=_cmd_migrate)
+
+    rollback = commands.add_parser("rollback", help="undo applied migrations (default: the last)")
+    which = rollback.add_mutually_exclusive_group()
+    which.add_argument("--steps", type=int, metavar="N", help="undo the last N migrations")
+    which.add_argument("--to", type=int, metavar="N", help="undo every migration above N")
+    rollback.add_argument("--dry-run", action="store_true", help="print the plan and SQL only")
+    _add_common_migration_options(rollback)
+    rollback.set_defaults(handler=_cmd_rollback)
+
+    status = commands.add_parser("status", help="list migrations: applied, pending, changed, ...")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=_cmd_status)
+
+    baseline = commands.add_parser(
+        "baseline", help="adopt a database built by the old tooling (verify, then record)"
+    )
+    baseline.add_argument("--dry-run", action="store_true", help="verify only; record nothing")
+    baseline.add_argument("--lock-timeout", type=float, default=DEFAULT_LOCK_TIMEOUT_S)
+    baseline.set_defaults(handler=_cmd_baseline)
+
+    docs = commands.add_parser("schema-docs", help="write docs/schema.md from the database")
+    docs.add_argument("--output", type=Path, default=Path("docs/schema.md"), metavar="PATH")
+    docs.add_argument("--check", action="store_true", help="exit 1 when PATH is stale")
+    docs.set_defaults(handler=_cmd_schema_docs)
+
+
+def _add_common_migration_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--accept-changed",
+        action="store_true",
+        help="go on although applied files changed, recording their new checksums",
+    )
+    parser.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=DEFAULT_LOCK_TIMEOUT_S,
+        metavar="SECONDS",
+        help="how long to wait for another runner (default %(default)s)",
+    )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chanuka-db",
@@ -81,6 +231,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "server", help="run the embedded PostgreSQL in the foreground (for psql and friends)"
     )
     server.set_defaults(handler=_cmd_server)
+    _add_migration_commands(commands)
     return parser
 
 

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 __all__ = [
+    "BaselineMismatch",
     "ChanukaDbError",
+    "ChecksumMismatch",
     "ConfigError",
     "Conflict",
     "DatabaseUnavailable",
     "EmbeddedServerError",
     "InvalidInput",
     "InvalidReference",
+    "LockTimeout",
     "MigrationError",
+    "MigrationFailed",
+    "MissingMigration",
     "NotFound",
+    "OutOfOrder",
     "PoolExhausted",
     "QueryError",
 ]
@@ -89,3 +95,41 @@ class QueryError(ChanukaDbError):
 
 class MigrationError(ChanukaDbError):
     """A migration could not be planned, applied or rolled back."""
+
+
+class MigrationFailed(MigrationError):
+    """A statement of a migration file failed.
+
+    ``file`` and ``line`` locate the statement, ``sqlstate`` is the server's error code. A
+    transactional file was rolled back whole, so the database is as it was before the file.
+    """
+
+    def __init__(self, message: str, *, file: str, line: int, sqlstate: str | None) -> None:
+        self.file = file
+        self.line = line
+        self.sqlstate = sqlstate
+        super().__init__(message)
+
+
+class ChecksumMismatch(MigrationError):
+    """An applied migration file was edited after it was applied (its sha256 changed)."""
+
+
+class OutOfOrder(MigrationError):
+    """A pending migration is numbered below the newest applied one."""
+
+
+class MissingMigration(MigrationError):
+    """The database records a migration whose file is not on disk."""
+
+
+class LockTimeout(MigrationError):
+    """Another migration runner held the migration lock for longer than the timeout."""
+
+
+class BaselineMismatch(MigrationError):
+    """The live schema differs from the baseline migrations; ``differences`` lists each one."""
+
+    def __init__(self, message: str, differences: tuple[str, ...]) -> None:
+        self.differences = differences
+        super().__init__(message)
