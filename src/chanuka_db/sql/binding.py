@@ -75,7 +75,9 @@ def param_names(slots: tuple[Slot, ...]) -> frozenset[str]:
     return frozenset(slot.name for slot in slots if slot.name is not None)
 
 
-def bind_slots(slots: tuple[Slot, ...], names: frozenset[str], params: Mapping[str, Any]) -> list[Any]:
+def bind_slots(
+    slots: tuple[Slot, ...], names: frozenset[str], params: Mapping[str, Any]
+) -> list[Any]:
     """The values to send, in slot order: ``params`` fill the named slots, all are checked.
 
     ``names`` is :func:`param_names` of ``slots``. A missing parameter, or one the statement
@@ -100,7 +102,8 @@ def bind_slots(slots: tuple[Slot, ...], names: frozenset[str], params: Mapping[s
 
 def _none_compared(column: ColumnInfo) -> InvalidInput:
     return InvalidInput(
-        column.name, "compared with None: use `== None` or .is_null() for IS NULL (= NULL never holds)"
+        column.name,
+        "compared with None: use `== None` or .is_null() for IS NULL (= NULL never holds)",
     )
 
 
@@ -146,7 +149,9 @@ def _make_array(column: ColumnInfo) -> Binder:
 
     def bind(values: Any) -> Any:
         if isinstance(values, str | bytes | Mapping) or not hasattr(values, "__iter__"):
-            raise InvalidInput(column.name, f"expected a list of values, got {type(values).__name__}")
+            raise InvalidInput(
+                column.name, f"expected a list of values, got {type(values).__name__}"
+            )
         items = list(values)
         for item in items:
             if item is None:

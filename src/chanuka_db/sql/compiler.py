@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Hashable
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 from pypika import Field, Table
@@ -91,7 +91,7 @@ _BINARY_OPS: Final = {
 }
 
 
-class Raw(Term):  # type: ignore[misc]  # PyPika is untyped
+class Raw(Term):
     """A fixed fragment of SQL written in this package (an operator, a keyword), never a value."""
 
     def __init__(self, text: str) -> None:
@@ -103,7 +103,7 @@ class Raw(Term):  # type: ignore[misc]  # PyPika is untyped
         return _aliased(self.text, self.alias, kwargs)
 
 
-class Template(Criterion):  # type: ignore[misc]
+class Template(Criterion):
     """``format`` of a fixed template with rendered terms: ``{left}=ANY({right})``."""
 
     def __init__(self, template: str, **terms: Any) -> None:
@@ -214,7 +214,7 @@ def compile_predicate(predicate: object, ctx: Ctx) -> Any:
         term = compile_predicate(predicate.part, ctx)  # type: ignore[attr-defined]
         return Template("NOT ({inner})", inner=term) if ctx.render else None
     check_predicate(predicate)
-    return predicate.compile(ctx)  # type: ignore[union-attr]  # a SqlNode
+    return cast(SqlNode, predicate).compile(ctx)
 
 
 def _combine(terms: list[Any], conjunction: bool) -> Any:
@@ -260,9 +260,13 @@ def _pair(operand: Any) -> tuple[Any, Any]:
 def _array_operand(operand: Any, info: ColumnInfo, op: Op, ctx: Ctx) -> Any:
     is_array_column = info.kind is SqlKind.TEXT_ARRAY
     if (op is Op.IN or op is Op.NOT_IN) and (is_array_column or info.kind is SqlKind.JSONB):
-        raise TypeError(f"in_()/not_in() on {info.name} ({info.sql_type}): use contains()/overlaps()")
+        raise TypeError(
+            f"in_()/not_in() on {info.name} ({info.sql_type}): use contains()/overlaps()"
+        )
     if (op is Op.CONTAINS or op is Op.OVERLAPS) and not is_array_column:
-        raise TypeError(f"contains()/overlaps() need an array column; {info.name} is {info.sql_type}")
+        raise TypeError(
+            f"contains()/overlaps() need an array column; {info.name} is {info.sql_type}"
+        )
     term = ctx.slot(operand, array_binder(info), info.name)
     if not ctx.render:
         return None
@@ -301,9 +305,8 @@ def compile_ordering(ordering: object, ctx: Ctx) -> Any:
     if not isinstance(ordering, Ordering):
         if isinstance(ordering, SqlNode):
             return ordering.compile(ctx)
-        raise TypeError(
-            f"order_by() takes orderings such as tables.bills.id.desc(), got {type(ordering).__name__}"
-        )
+        kind = type(ordering).__name__
+        raise TypeError(f"order_by() takes orderings such as tables.bills.id.desc(), got {kind}")
     term = ctx.column(ordering.column)
     return order_term(term, ordering.direction, ordering.nulls, ctx)
 
@@ -357,7 +360,9 @@ def finish(sql: str, slots: list[Slot]) -> Compiled:
     text = "%s".join(piece.replace("%", "%%") for piece in texts)
     order = tuple(indexes)
     labels = tuple(slots[i].name or slots[i].label for i in order)
-    sensitive = tuple(is_sensitive(slots[i].label) or is_sensitive(slots[i].name or "") for i in order)
+    sensitive = tuple(
+        is_sensitive(slots[i].label) or is_sensitive(slots[i].name or "") for i in order
+    )
     identity = order == tuple(range(len(slots)))
     return Compiled(text, None if identity else order, labels, sensitive)
 
@@ -416,5 +421,3 @@ def prepare(walk: Callable[[Ctx], Any]) -> Prepared:
         compiled = CACHE.put(key, finish(query.get_sql(), rendering.slots))
     slots = tuple(ctx.slots)
     return Prepared(compiled, slots, param_names(slots))
-
-

@@ -87,7 +87,7 @@ class Executor:
         cursor = self.conn.cursor(row_factory=row_factory)
         start = _perf()
         try:
-            cursor.execute(compiled.text, values)  # type: ignore[arg-type]  # registry-built SQL
+            cursor.execute(compiled.text, values)
             rows = cursor.fetchall()
         except psycopg.Error as exc:
             self._failed(compiled, values, start, exc)
@@ -100,7 +100,7 @@ class Executor:
         cursor = self.conn.cursor()
         start = _perf()
         try:
-            cursor.execute(compiled.text, values)  # type: ignore[arg-type]  # registry-built SQL
+            cursor.execute(compiled.text, values)
         except psycopg.Error as exc:
             self._failed(compiled, values, start, exc)
         count = max(cursor.rowcount, 0)

@@ -282,7 +282,12 @@ class QueryMonitor:
             },
         )
 
-    def _plan(self, compiled: Compiled, values: Sequence[Any] | Mapping[str, Any], conn: psycopg.Connection[Any]) -> str:
+    def _plan(
+        self,
+        compiled: Compiled,
+        values: Sequence[Any] | Mapping[str, Any],
+        conn: psycopg.Connection[Any],
+    ) -> str:
         """The plain EXPLAIN of the statement, or a line saying why there is none."""
         try:
             status = conn.info.transaction_status

@@ -155,7 +155,7 @@ def count_distinct(column: ColumnRef[Any]) -> Aggregate[int]:
 
 
 def sum_(column: ColumnRef[T]) -> Aggregate[T | None]:
-    """``sum(column)``: int for integer columns (as bigint), Decimal for numeric; None if no rows."""
+    """``sum(column)``: int for integer columns (as bigint), else Decimal; None over no rows."""
     integer = info_of(column.table).column(column.name).kind in _INTEGER_KINDS
     return Aggregate("sum({c})::bigint" if integer else "sum({c})", column)
 
@@ -201,6 +201,13 @@ class RowSpec:
             raise TypeError("a SELECT list cannot carry values")
         key = (self.row_type, *ctx.key)
         object.__setattr__(self, "token", _SPEC_TOKENS.setdefault(key, len(_SPEC_TOKENS) + 1))
+
+    @property
+    def factory_class(self) -> type:
+        """The row class (for joined rows, which are built from several specs)."""
+        if self.row_type is None:
+            raise TypeError("this select list has no row class")
+        return self.row_type
 
     def terms(self) -> list[Any]:
         """The PyPika select terms, aliased to the output names where they differ."""
@@ -264,8 +271,7 @@ def _segments_factory(specs: Sequence[RowSpec], optional: Sequence[bool]) -> Bas
     start = 0
     for spec, nullable in zip(specs, optional, strict=True):
         width = len(spec.items)
-        assert spec.row_type is not None
-        makers.append((spec.row_type, start, start + width, nullable))
+        makers.append((spec.factory_class, start, start + width, nullable))
         start += width
 
     def factory(_cursor: Any) -> RowMaker[Any]:
@@ -287,6 +293,7 @@ class Select(Statement, Generic[R]):
 
     __slots__ = (
         "_factory",
+        "_from",
         "_group",
         "_joins",
         "_limit",
@@ -299,13 +306,25 @@ class Select(Statement, Generic[R]):
         "_where",
     )
     _fields: ClassVar[tuple[str, ...]] = __slots__
+    _factory: BaseRowFactory[Any]
+    _from: tuple[SqlNode, ...]
+    _group: tuple[ColumnRef[Any] | SqlNode, ...]
+    _joins: tuple[_Join, ...]
+    _limit: int | Param | None
+    _lock: tuple[str, bool, bool] | None
+    _offset: int | Param | None
+    _optional: tuple[bool, ...]
+    _order: tuple[Any, ...]
+    _specs: tuple[RowSpec, ...]
+    _table: TableRef
+    _where: Predicate | SqlNode | None
 
     # -- building ----------------------------------------------------------------------------
 
-    def where(self, predicate: Predicate) -> Select[R]:
+    def where(self, predicate: Predicate | SqlNode) -> Select[R]:
         """Keep rows where ``predicate`` holds (ANDed with earlier ``where`` calls)."""
         check_predicate(predicate)
-        combined = predicate if self._where is None else And((self._where, predicate))
+        combined = predicate if self._where is None else And((self._where, predicate))  # type: ignore[arg-type]
         return self._evolve(_where=combined)
 
     @overload
@@ -358,10 +377,10 @@ class Select(Statement, Generic[R]):
                 )
         return self._evolve(_order=keys)
 
-    def group_by(self, *columns: ColumnRef[Any]) -> Select[R]:
+    def group_by(self, *columns: ColumnRef[Any] | SqlNode) -> Select[R]:
         """Group rows by ``columns`` (select aggregates for the rest)."""
         for column in columns:
-            if not isinstance(column, ColumnRef):
+            if not isinstance(column, ColumnRef | SqlNode):
                 raise TypeError(f"group_by() takes columns, got {type(column).__name__}")
         return self._evolve(_group=columns)
 
@@ -372,6 +391,14 @@ class Select(Statement, Generic[R]):
     def offset(self, offset: int | Param | None) -> Select[R]:
         """Skip ``offset`` rows (a bound parameter)."""
         return self._evolve(_offset=offset)
+
+    def also_from(self, *items: SqlNode) -> Select[R]:
+        """More FROM items after the table (``FROM bills, websearch_to_tsquery(...) q``)."""
+        return self._evolve(_from=self._from + items)
+
+    def select_as(self, spec: RowSpec) -> Select[Any]:
+        """The same FROM/WHERE/ORDER with another select list (used by search and paging)."""
+        return self._evolve(_specs=(spec,), _optional=(False,), _factory=spec.factory)
 
     def for_update(self, *, skip_locked: bool = False, nowait: bool = False) -> Select[R]:
         """Lock the selected rows (``FOR UPDATE [SKIP LOCKED | NOWAIT]``)."""
@@ -397,7 +424,9 @@ class Select(Statement, Generic[R]):
         """The one row, or ``None``; :class:`QueryError` if several."""
         rows = self.fetch_all(executor, **params)
         if len(rows) > 1:
-            raise QueryError(f"expected at most one row from {name_of(self._table)}, got {len(rows)}")
+            raise QueryError(
+                f"expected at most one row from {name_of(self._table)}, got {len(rows)}"
+            )
         return rows[0] if rows else None
 
     # -- derived statements ----------------------------------------------------------------
@@ -405,29 +434,29 @@ class Select(Statement, Generic[R]):
     @property
     def table(self) -> TableRef:
         """The table in FROM."""
-        return self._table  # type: ignore[no-any-return]
+        return self._table
 
     @property
     def row_type(self) -> type | None:
         """The class rows are built from (``None`` for a single value or joined pairs)."""
-        return self._specs[0].row_type if len(self._specs) == 1 else None  # type: ignore[no-any-return]
+        return self._specs[0].row_type if len(self._specs) == 1 else None
 
     @property
     def orderings(self) -> tuple[Any, ...]:
         """The ORDER BY keys."""
-        return self._order  # type: ignore[no-any-return]
+        return self._order
 
     @property
-    def predicate(self) -> Predicate | None:
+    def predicate(self) -> Predicate | SqlNode | None:
         """The WHERE predicate (all ``where`` calls ANDed)."""
-        return self._where  # type: ignore[no-any-return]
+        return self._where
 
     def count_rows(self) -> Select[int]:
         """``SELECT count(*)`` over the same FROM, joins and WHERE (no order, no paging)."""
         if self._group:
             raise TypeError("count_rows() of a grouped select is not supported")
         spec = RowSpec((("count", count()),), scalar_row, None)
-        return self._evolve(
+        counted: Select[int] = self._evolve(
             _specs=(spec,),
             _optional=(False,),
             _factory=scalar_row,
@@ -435,7 +464,8 @@ class Select(Statement, Generic[R]):
             _limit=None,
             _offset=None,
             _lock=None,
-        )
+        )  # type: ignore[assignment]  # the row type changes with the select list
+        return counted
 
     # -- compiling ---------------------------------------------------------------------------
 
@@ -446,10 +476,13 @@ class Select(Statement, Generic[R]):
         key.append(table)
         for spec in self._specs:
             key.append(spec.token)
-        query = None
+        query: Any = None
         if ctx.render:
             terms = [term for spec in self._specs for term in spec.terms()]
             query = PostgreSQLQuery.from_(table_term(table)).select(*terms)
+        for item in self._from:
+            term = item.compile(ctx)
+            query = query.from_(term) if ctx.render else None
         for join in self._joins:
             key.append(join.kind)
             key.append(name_of(join.table))
@@ -467,7 +500,7 @@ class Select(Statement, Generic[R]):
             query = query.where(criterion) if ctx.render else None
         if self._group:
             key.append("group")
-            terms = [ctx.column(column) for column in self._group]
+            terms = [_select_item(column, ctx) for column in self._group]
             query = query.groupby(*terms) if ctx.render else None
         if self._order:
             key.append("order")
@@ -489,7 +522,7 @@ class Select(Statement, Generic[R]):
 
 
 @overload
-def select(table: TableRef) -> Select[Any]: ...
+def select(table: TableRef, /) -> Select[Any]: ...
 @overload
 def select(table: TableRef, row_type: type[R], /, **columns: Any) -> Select[R]: ...
 
@@ -501,32 +534,23 @@ def select(table: TableRef, row_type: type | None = None, /, **columns: Any) -> 
     other fields to any column (of a joined table too) or an aggregate.
     """
     info = info_of(table)
-    spec = row_spec(table, row_type or info.row_type, columns)
+    return _select(table, row_spec(table, row_type or info.row_type, columns))
+
+
+def select_value(table: TableRef, expression: ColumnRef[T] | Aggregate[T]) -> Select[T]:
+    """SELECT one column or aggregate; rows are plain values (``fetch_one`` gives the value)."""
+    info_of(table)
+    return _select(table, RowSpec((("value", expression),), scalar_row, None))
+
+
+def _select(table: TableRef, spec: RowSpec) -> Select[Any]:
     return Select._new(
         _table=table,
         _specs=(spec,),
         _optional=(False,),
         _factory=spec.factory,
         _joins=(),
-        _where=None,
-        _order=(),
-        _group=(),
-        _limit=None,
-        _offset=None,
-        _lock=None,
-    )
-
-
-def select_value(table: TableRef, expression: ColumnRef[T] | Aggregate[T]) -> Select[T]:
-    """SELECT one column or aggregate; rows are plain values (``fetch_one`` gives the value)."""
-    info_of(table)
-    spec = RowSpec((("value", expression),), scalar_row, None)
-    return Select._new(
-        _table=table,
-        _specs=(spec,),
-        _optional=(False,),
-        _factory=scalar_row,
-        _joins=(),
+        _from=(),
         _where=None,
         _order=(),
         _group=(),

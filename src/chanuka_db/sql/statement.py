@@ -21,6 +21,7 @@ class Statement:
 
     __slots__ = ("_prepared",)
     _fields: ClassVar[tuple[str, ...]] = ()
+    _prepared: Prepared | None
 
     def _walk(self, ctx: Ctx) -> Any:
         """Add the statement to ``ctx``; the PyPika query when ``ctx.render``."""

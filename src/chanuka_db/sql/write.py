@@ -12,8 +12,9 @@
     delete(bills).where(bills.id == bill.id).execute(ex)
     update(bills).set(patch).where_all().execute(ex)        # every row: only on purpose
 
-    upsert(engagement, NewBillEngagement(...), on=(engagement.bill_id, engagement.user_id),
-           update=[assign(engagement.view_count, engagement.view_count + excluded(engagement.view_count))])
+    e = tables.bill_engagement
+    upsert(e, NewBillEngagement(...), on=(e.bill_id, e.user_id),
+           update=[assign(e.view_count, e.view_count + excluded(e.view_count))])
 
 UNSET fields of an insert are left out, so the column default applies; a multi-row insert
 writes ``DEFAULT`` where a row leaves a column UNSET that another row sets. An UPDATE or
@@ -36,9 +37,9 @@ from chanuka_db.sql.compiler import (
     check_predicate,
     compile_operand,
     compile_predicate,
+    table_term,
 )
 from chanuka_db.sql.compiler import field as field_term
-from chanuka_db.sql.compiler import table_term
 from chanuka_db.sql.rows import dump
 from chanuka_db.sql.select import RowSpec, row_spec
 from chanuka_db.sql.statement import Statement
@@ -168,7 +169,9 @@ def _assignments(table: TableRef, items: Sequence[Any]) -> tuple[Assignment, ...
         elif isinstance(item, Assignment):
             result.append(item)
         else:
-            raise TypeError(f"expected a Patch, assign(...) or excluded(...), got {type(item).__name__}")
+            raise TypeError(
+                f"expected a Patch, assign(...) or excluded(...), got {type(item).__name__}"
+            )
     for assignment in result:
         if name_of(assignment.column.table) != name_of(table):
             raise TypeError(f"{assignment.column!r} is not a column of {name_of(table)}")
@@ -245,12 +248,20 @@ class Insert(_Returning[R]):
 
     __slots__ = ("_columns", "_conflict", "_returning", "_rows", "_table")
     _fields: ClassVar[tuple[str, ...]] = __slots__
+    _columns: tuple[str, ...]
+    _conflict: tuple[tuple[ColumnRef[Any], ...], tuple[Assignment, ...] | None, Any] | None
+    _returning: RowSpec | None
+    _rows: tuple[dict[str, Any], ...]
+    _table: TableRef
 
     def values(self, *rows: NewRow) -> Insert[R]:
         """The rows to insert (New* instances of this table); UNSET fields are left out."""
         if not rows:
             raise InvalidInput("values", "an insert needs at least one row")
-        changes = [_check_table(self._table, row, NewRow) and row.changes() for row in rows]
+        changes = []
+        for row in rows:
+            _check_table(self._table, row, NewRow)
+            changes.append(row.changes())
         present = {name for change in changes for name in change}
         columns = tuple(name for name in info_of(self._table).column_names if name in present)
         return self._evolve(_columns=columns, _rows=tuple(changes))
@@ -268,7 +279,9 @@ class Insert(_Returning[R]):
         """``ON CONFLICT (columns)``: follow with ``do_nothing()`` or ``do_update(...)``."""
         for column in columns:
             if not isinstance(column, ColumnRef) or name_of(column.table) != name_of(self._table):
-                raise TypeError(f"conflict target {column!r} is not a column of {name_of(self._table)}")
+                raise TypeError(
+                    f"conflict target {column!r} is not a column of {name_of(self._table)}"
+                )
         return OnConflict(self, tuple(columns))
 
     def _walk(self, ctx: Ctx) -> Any:
@@ -277,7 +290,7 @@ class Insert(_Returning[R]):
         table = name_of(self._table)
         info = info_of(self._table)
         ctx.key.extend(("insert", table, self._columns))
-        query = PostgreSQLQuery.into(table_term(table)) if ctx.render else None
+        query: Any = PostgreSQLQuery.into(table_term(table)) if ctx.render else None
         columns = self._columns or info.primary_key[:1]
         if ctx.render:
             query = query.columns(*[field_term(table, name) for name in columns])
@@ -411,6 +424,10 @@ class Update(_Returning[R]):
 
     __slots__ = ("_assignments", "_returning", "_table", "_where")
     _fields: ClassVar[tuple[str, ...]] = __slots__
+    _assignments: tuple[Assignment, ...]
+    _returning: RowSpec | None
+    _table: TableRef
+    _where: Any
 
     def set(self, *assignments: Any) -> Update[R]:
         """What to change: Patches (UNSET fields untouched) and ``assign(col, expr)``."""
@@ -441,7 +458,7 @@ class Update(_Returning[R]):
         if not self._assignments:
             raise InvalidInput("patch", "an update needs set(...) with at least one change")
         ctx.key.extend(("update", table))
-        query = PostgreSQLQuery.update(table_term(table)) if ctx.render else None
+        query: Any = PostgreSQLQuery.update(table_term(table)) if ctx.render else None
         for column, term in _compile_assignments(self._assignments, ctx):
             query = query.set(column, term)
         query = _walk_where(self._where, "UPDATE", table, ctx, query)
@@ -459,6 +476,9 @@ class Delete(_Returning[R]):
 
     __slots__ = ("_returning", "_table", "_where")
     _fields: ClassVar[tuple[str, ...]] = __slots__
+    _returning: RowSpec | None
+    _table: TableRef
+    _where: Any
 
     def where(self, predicate: Predicate) -> Delete[R]:
         """Delete only the rows where ``predicate`` holds."""
@@ -480,7 +500,7 @@ class Delete(_Returning[R]):
     def _walk(self, ctx: Ctx) -> Any:
         table = name_of(self._table)
         ctx.key.extend(("delete", table))
-        query = PostgreSQLQuery.from_(table_term(table)).delete() if ctx.render else None
+        query: Any = PostgreSQLQuery.from_(table_term(table)).delete() if ctx.render else None
         query = _walk_where(self._where, "DELETE", table, ctx, query)
         return self._returning_terms(ctx, query)
 
@@ -489,4 +509,3 @@ def delete(table: TableRef) -> Delete[Any]:
     """DELETE FROM ``table``: add ``.where(...)`` (or ``.where_all()``)."""
     info_of(table)
     return Delete._new(_table=table, _where=None, _returning=None)
-
