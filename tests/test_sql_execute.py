@@ -244,10 +244,11 @@ def test_server_errors_become_typed_errors(
         insert(bills).values(NewBill(title="B", bill_number="B-1")).execute(executor)
     with pytest.raises(InvalidReference, match="sponsor"):
         insert(bills).values(NewBill(title="C", sponsor_id=12345)).execute(executor)
-    with pytest.raises(InvalidInput, match="comment_votes_vote_type_check|vote_type"):
+    with pytest.raises(InvalidInput, match=r"comment_votes_vote_type_check|vote_type"):
         executor.execute(
             trusted(
-                "INSERT INTO comment_votes (comment_id, user_id, vote_type) VALUES (1, %s, 'sideways')"
+                "INSERT INTO comment_votes (comment_id, user_id, vote_type) "
+                "VALUES (1, %s, 'sideways')"
             ),
             [uuid.uuid4()],
         )
@@ -278,7 +279,7 @@ def test_trusted_sql_with_named_and_positional_parameters(executor: Executor) ->
     ]
     with pytest.raises(TypeError, match="plain str"):
         executor.execute("DELETE FROM bills")
-    with pytest.raises(TypeError, match="psycopg.Connection"):
+    with pytest.raises(TypeError, match=r"psycopg\.Connection"):
         Executor("postgresql://")  # type: ignore[arg-type]
 
 
