@@ -359,7 +359,7 @@ def finish(sql: str, slots: list[Slot]) -> Compiled:
     texts, indexes = pieces[0::2], [int(i) for i in pieces[1::2]]
     text = "%s".join(piece.replace("%", "%%") for piece in texts)
     order = tuple(indexes)
-    labels = tuple(slots[i].name or slots[i].label for i in order)
+    labels = tuple(slots[i].label for i in order)
     sensitive = tuple(
         is_sensitive(slots[i].label) or is_sensitive(slots[i].name or "") for i in order
     )
