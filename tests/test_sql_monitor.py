@@ -42,6 +42,13 @@ def _slow_trigger(conn: psycopg.Connection[Any], seconds: float) -> None:
     )
 
 
+def _times_out(conn: psycopg.Connection[Any], executor: Executor, sql: Any, params: Any) -> None:
+    """Run ``sql`` in a transaction whose statement timeout (80 ms) it exceeds."""
+    with conn.transaction():
+        conn.execute("SET LOCAL statement_timeout = '80ms'")
+        executor.fetch_trusted(sql, params)
+
+
 def _user(executor: Executor) -> User:
     new = NewUser(email="slow@example.org", name="Slow", password_hash="old")
     return insert(users, User).values(new).fetch_one(executor)
@@ -76,10 +83,11 @@ def test_a_failed_slow_statement_is_never_explained_inside_its_failed_transactio
     monitor = QueryMonitor(slow_query_ms=50)
     executor = Executor(conn, monitor)
     failing = trusted("SELECT pg_sleep(%(seconds)s), %(token)s::text")
-    with caplog.at_level(logging.WARNING, logger="chanuka_db.sql"):
-        with pytest.raises(QueryError, match="statement timeout") as err, conn.transaction():
-            conn.execute("SET LOCAL statement_timeout = '80ms'")
-            executor.fetch_trusted(failing, {"seconds": 5, "token": "abc"})
+    with (
+        caplog.at_level(logging.WARNING, logger="chanuka_db.sql"),
+        pytest.raises(QueryError, match="statement timeout") as err,
+    ):
+        _times_out(conn, executor, failing, {"seconds": 5, "token": "abc"})
     assert err.value.sqlstate == "57014"
     (record,) = caplog.records
     assert "failed" in record.getMessage()
@@ -101,10 +109,8 @@ def test_a_separate_connection_explains_statements_of_failed_transactions(
     monitor = QueryMonitor(slow_query_ms=50, explain_connection=separate)
     executor = Executor(conn, monitor)
     failing = trusted("SELECT pg_sleep(%s), %s::text")
-    with caplog.at_level(logging.WARNING, logger="chanuka_db.sql"):
-        with pytest.raises(QueryError), conn.transaction():
-            conn.execute("SET LOCAL statement_timeout = '80ms'")
-            executor.fetch_trusted(failing, [5, "abc"])
+    with caplog.at_level(logging.WARNING, logger="chanuka_db.sql"), pytest.raises(QueryError):
+        _times_out(conn, executor, failing, [5, "abc"])
     (record,) = caplog.records
     assert record.parameters == "$1=***, $2=***"  # type: ignore[attr-defined]
     assert "Result" in record.plan  # type: ignore[attr-defined]
