@@ -121,6 +121,8 @@ class CursorCodec:
             payload, signature = _unb64(body), _unb64(mac)
         except (binascii.Error, ValueError):
             raise InvalidInput("cursor", "is malformed") from None
+        if _b64(payload) != body or _b64(signature) != mac:  # one spelling per cursor
+            raise InvalidInput("cursor", "is malformed")
         if not hmac.compare_digest(signature, self._mac(scope, payload)):
             raise InvalidInput(
                 "cursor", "is not valid for this query (altered, or issued for another query)"
