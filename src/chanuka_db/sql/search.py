@@ -136,7 +136,9 @@ class _Matches(SqlNode):
         minimum = ctx.slot(self.min_rank, number_binder("min_rank"), "min_rank")
         if not ctx.render:
             return None
-        return Template('({v} @@ "q" AND {r}>={m})', v=term, r=rank, m=minimum)
+        # ts_rank_cd is real: compared as double, a cut-off equal to a rank the caller saw
+        # (1.4 read back as 1.4) would exclude that very row (1.39999997 < 1.4).
+        return Template('({v} @@ "q" AND {r}>={m}::real)', v=term, r=rank, m=minimum)
 
 
 class _Headline(SqlNode):
