@@ -160,8 +160,8 @@ def test_filter_definitions_are_checked() -> None:
         "introduced_date",
     )
     wide = Filters(bills, {name: {"lt", "le", "gt", "ge"} for name in ordered})
-    request = {name: {op: "1" for op in ("lt", "le", "gt", "ge")} for name in ordered[:6]}
-    request |= {name: {op: "2026-01-01" for op in ("lt", "le", "gt", "ge")} for name in ordered[6:]}
+    request = {name: dict.fromkeys(("lt", "le", "gt", "ge"), "1") for name in ordered[:6]}
+    request |= {name: dict.fromkeys(("lt", "le", "gt", "ge"), "2026-01-01") for name in ordered[6:]}
     with pytest.raises(InvalidInput, match="at most 32"):
         wide.parse(request)
     many = Filters(tables.users, {name: {"eq"} for name in ("email", "name", "role")})
