@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
 
+import chanuka_db.types as types_package
+from chanuka_db.cli import EXIT_FAILED, EXIT_OK, main
 from chanuka_db.sql.introspect import sql_kind
 from chanuka_db.types import ColumnInfo, SqlKind
 from chanuka_db.types.generator import (
@@ -15,6 +18,9 @@ from chanuka_db.types.generator import (
     format_source,
     render_modules,
 )
+from tests.conftest import PgServer
+
+PACKAGE_DIR = Path(types_package.__file__).parent
 
 
 @pytest.mark.parametrize(
@@ -79,7 +85,7 @@ def test_rendered_modules_are_valid_python_with_the_header() -> None:
     assert "class Widget:" in module
     assert "class NewWidget(Insert):" in module
     assert "note: JsonValue | Unset | None = UNSET" in module
-    assert "A test widget (a row of ``widgets``)." in module
+    assert "A row of ``widgets``.\n\n    A test widget.\n" in module
 
 
 def test_unknown_domain_and_unusable_column_names_are_refused() -> None:
@@ -95,3 +101,25 @@ def test_formatting_without_ruff_leaves_valid_code(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(generator.shutil, "which", lambda _name: None)
     monkeypatch.setattr(generator, "_ruff_from_package", lambda: None)
     assert format_source("x  =  1\n") == "x  =  1\n"
+
+
+def test_gen_types_command_writes_and_checks(
+    tmp_path: Path, pg_server: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", pg_server.admin_url.conninfo())
+    before = _scratch_databases(pg_server)
+    out = tmp_path / "types"
+    out.mkdir()
+    assert main(["gen-types", "--output", str(out), "--check"]) == EXIT_FAILED
+    assert main(["gen-types", "--output", str(out)]) == EXIT_OK
+    assert (out / "legislative.py").read_text() == (PACKAGE_DIR / "legislative.py").read_text()
+    assert main(["gen-types", "--output", str(out), "--check"]) == EXIT_OK
+    assert _scratch_databases(pg_server) <= before  # each run drops its scratch database
+
+
+def _scratch_databases(pg_server: PgServer) -> set[str]:
+    with pg_server.admin() as admin:
+        rows = admin.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'chanuka_scratch_%'"
+        ).fetchall()
+    return {r[0] for r in rows}

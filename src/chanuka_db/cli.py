@@ -15,8 +15,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
+import attrs
+
 from chanuka_db import __version__
 from chanuka_db.errors import ChanukaDbError, ConfigError, InvalidInput
+from chanuka_db.pool import Database
 from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl
 from chanuka_db.pool.embedded import ensure_running
 from chanuka_db.sql.migrate import DEFAULT_LOCK_TIMEOUT_S, MigrationRunner
@@ -160,6 +163,49 @@ def _cmd_schema_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_gen_types(args: argparse.Namespace) -> int:
+    from chanuka_db.sql.introspect import generate_types  # noqa: PLC0415 - imports the generator
+    from chanuka_db.types.generator import write_modules  # noqa: PLC0415
+
+    url, _ = _resolve_url(DatabaseConfig.from_env())
+    files = generate_types(url)
+    directory: Path = args.output
+    if args.check:
+        stale = [n for n, t in sorted(files.items()) if not _same_text(directory / n, t)]
+        if stale:
+            print(
+                f"stale in {directory}: {', '.join(stale)}; run 'chanuka-db gen-types'",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        print(f"{directory}: row types match the migrations")
+        return EXIT_OK
+    changed = write_modules(files, directory)
+    print(f"wrote {len(changed)} of {len(files)} modules in {directory}")
+    return EXIT_OK
+
+
+def _same_text(path: Path, text: str) -> bool:
+    return path.exists() and path.read_text(encoding="utf-8") == text
+
+
+def _add_types_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    import chanuka_db.types  # noqa: PLC0415
+
+    gen = commands.add_parser(
+        "gen-types", help="regenerate the row types from a scratch database migrated to head"
+    )
+    gen.add_argument(
+        "--output",
+        type=Path,
+        default=Path(chanuka_db.types.__file__).parent,
+        metavar="DIR",
+        help="where the modules go (default: the installed chanuka_db/types)",
+    )
+    gen.add_argument("--check", action="store_true", help="only report whether they are stale")
+    gen.set_defaults(handler=_cmd_gen_types)
+
+
 def _add_migration_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     migrate = commands.add_parser("migrate", help="apply pending schema migrations")
     migrate.add_argument("--to", type=int, metavar="N", help="stop after version N")
@@ -213,6 +259,16 @@ def _add_common_migration_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _cmd_health(args: argparse.Namespace) -> int:
+    """Check the database through a small pool; exit 1 when it is unhealthy."""
+    config = DatabaseConfig.from_env()
+    # One connection is enough to answer; do not open the service's whole minimum.
+    with Database(attrs.evolve(config, pool_min=min(config.pool_min, 1))) as db:
+        report = db.health()
+    print(report.to_json() if args.json else report.render())
+    return EXIT_OK if report.healthy else EXIT_FAILED
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chanuka-db",
@@ -231,7 +287,13 @@ def _build_parser() -> argparse.ArgumentParser:
         "server", help="run the embedded PostgreSQL in the foreground (for psql and friends)"
     )
     server.set_defaults(handler=_cmd_server)
+    health = commands.add_parser(
+        "health", help="check the server and the pool; exit 1 when unhealthy"
+    )
+    health.add_argument("--json", action="store_true", help="machine-readable output")
+    health.set_defaults(handler=_cmd_health)
     _add_migration_commands(commands)
+    _add_types_command(commands)
     return parser
 
 

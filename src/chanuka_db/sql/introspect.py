@@ -1,21 +1,34 @@
-"""Reads the migrated catalog into table descriptions: the input of the row-type generator."""
+"""Turns a catalog snapshot into table descriptions for the row-type generator, and runs it.
+
+``chanuka-db gen-types`` migrates a scratch database to head, reads its catalog
+(:mod:`chanuka_db.sql.catalog`), and hands :class:`TableSpec` values to the pure generator
+in :mod:`chanuka_db.types.generator`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import re
-from typing import Any, Final
+import secrets
+from collections.abc import Iterator
+from typing import Final
 
 import psycopg
+from psycopg import sql
 
+from chanuka_db.pool.config import DatabaseUrl
+from chanuka_db.sql.catalog import Catalog, Column, Table, read_catalog
+from chanuka_db.sql.migrate import MigrationRunner
 from chanuka_db.types.base import ColumnInfo, SqlKind
-from chanuka_db.types.generator import TableSpec
+from chanuka_db.types.generator import TableSpec, render_modules
 
-__all__ = ["IGNORED_TABLES", "read_tables", "sql_kind"]
+__all__ = ["generate_types", "scratch_database", "sql_kind", "table_specs"]
 
-# Ledgers, not domain tables: ours and the old tool's.
-IGNORED_TABLES: Final = frozenset({"schema_migrations", "drizzle_migrations"})
-_DOMAIN_COMMENT = re.compile(r"^\s*domain:\s*([a-z_]+)\s*\.?\s*(.*)$", re.DOTALL)
 _PARAMETERS = re.compile(r"^(?P<base>[a-z ]+)\((?P<args>[\d,]+)\)$")
+_PRIMARY_KEY = re.compile(r"^PRIMARY KEY \((?P<columns>[^)]+)\)")
+_FOREIGN_KEY = re.compile(
+    r"^FOREIGN KEY \((?P<column>\w+)\) REFERENCES (?P<table>\w+)\((?P<ref>\w+)\)"
+)
 _KINDS: Final = {
     "smallint": SqlKind.SMALLINT,
     "integer": SqlKind.INTEGER,
@@ -33,36 +46,6 @@ _KINDS: Final = {
     "inet": SqlKind.INET,
     "tsvector": SqlKind.TSVECTOR,
 }
-
-_COLUMNS_SQL: Final = """
-SELECT c.relname,
-       coalesce(obj_description(c.oid, 'pg_class'), ''),
-       a.attname,
-       format_type(a.atttypid, a.atttypmod),
-       NOT a.attnotnull,
-       a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '',
-       coalesce(pk.is_pk, false),
-       ref.table_name,
-       ref.column_name
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-LEFT JOIN LATERAL (
-    SELECT true AS is_pk FROM pg_constraint k
-    WHERE k.conrelid = c.oid AND k.contype = 'p' AND a.attnum = ANY (k.conkey)
-) pk ON true
-LEFT JOIN LATERAL (
-    SELECT rc.relname AS table_name, ra.attname AS column_name
-    FROM pg_constraint f
-    JOIN pg_class rc ON rc.oid = f.confrelid
-    JOIN pg_attribute ra ON ra.attrelid = f.confrelid AND ra.attnum = f.confkey[1]
-    WHERE f.conrelid = c.oid AND f.contype = 'f' AND f.conkey = ARRAY[a.attnum]
-    ORDER BY f.conname
-    LIMIT 1
-) ref ON true
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-ORDER BY c.relname, a.attnum
-"""
 
 
 def sql_kind(sql_type: str) -> tuple[SqlKind, int | None, int | None, int | None]:
@@ -84,46 +67,66 @@ def sql_kind(sql_type: str) -> tuple[SqlKind, int | None, int | None, int | None
     return kind, None, None, None
 
 
-def _column(row: tuple[Any, ...]) -> ColumnInfo:
-    _, _, name, sql_type, nullable, has_default, primary_key, ref_table, ref_column = row
-    kind, max_length, precision, scale = sql_kind(sql_type)
+def _keys(table: Table) -> tuple[tuple[str, ...], dict[str, tuple[str, str]]]:
+    primary: tuple[str, ...] = ()
+    references: dict[str, tuple[str, str]] = {}
+    for definition in table.constraints.values():
+        if match := _PRIMARY_KEY.match(definition):
+            primary = tuple(c.strip() for c in match["columns"].split(","))
+        elif match := _FOREIGN_KEY.match(definition):
+            references[match["column"]] = (match["table"], match["ref"])
+    return primary, references
+
+
+def _column(column: Column, primary: tuple[str, ...], ref: tuple[str, str] | None) -> ColumnInfo:
+    kind, max_length, precision, scale = sql_kind(column.type)
     return ColumnInfo(
-        name,
-        sql_type,
+        column.name,
+        column.type,
         kind,
-        nullable=nullable,
-        has_default=has_default,
-        primary_key=primary_key,
-        # The database maintains tsvector columns itself (the bills search trigger).
+        nullable=not column.not_null,
+        has_default=column.default is not None,
+        primary_key=column.name in primary,
+        # The database maintains tsvector columns itself (the bills search triggers).
         writable=kind is not SqlKind.TSVECTOR,
         max_length=max_length,
         precision=precision,
         scale=scale,
-        references=(ref_table, ref_column) if ref_table else None,
+        references=ref,
     )
 
 
-def _domain(table: str, comment: str) -> tuple[str, str]:
-    match = _DOMAIN_COMMENT.match(comment)
-    if match is None:
-        raise ValueError(
-            f"table {table} has no 'domain: <name>. <description>' comment "
-            "(every domain table declares its domain in its migration)"
-        )
-    return match[1], match[2].strip()
-
-
-def read_tables(conn: psycopg.Connection[Any]) -> list[TableSpec]:
-    """Every domain table of the ``public`` schema, in name order, with its columns in order."""
-    rows = conn.execute(_COLUMNS_SQL).fetchall()
-    grouped: dict[str, list[tuple[Any, ...]]] = {}
-    for row in rows:
-        if row[0] not in IGNORED_TABLES:
-            grouped.setdefault(row[0], []).append(row)
+def table_specs(catalog: Catalog) -> list[TableSpec]:
+    """Every table that declares a domain (ledgers do not), in name order."""
     specs = []
-    for table, table_rows in grouped.items():
-        domain, description = _domain(table, table_rows[0][1])
-        columns = tuple(_column(r) for r in table_rows)
-        key = tuple(c.name for c in columns if c.primary_key)
-        specs.append(TableSpec(table, domain, columns, key, description))
+    for table in catalog.tables.values():
+        if table.domain is None:
+            continue
+        primary, references = _keys(table)
+        columns = tuple(_column(c, primary, references.get(c.name)) for c in table.columns)
+        specs.append(TableSpec(table.name, table.domain, columns, primary, table.description))
     return specs
+
+
+@contextlib.contextmanager
+def scratch_database(url: DatabaseUrl) -> Iterator[DatabaseUrl]:
+    """A throwaway database on the server of ``url`` (needs CREATEDB); dropped afterwards."""
+    name = f"chanuka_scratch_{secrets.token_hex(6)}"
+    with psycopg.connect(url.conninfo(), autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield url.with_database(name)
+    finally:
+        with psycopg.connect(url.conninfo(), autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def generate_types(url: DatabaseUrl) -> dict[str, str]:
+    """Migrate a scratch database on ``url``'s server to head and render the type modules."""
+    with scratch_database(url) as scratch:
+        runner = MigrationRunner(scratch, echo=lambda _line: None)
+        runner.migrate()
+        with runner.connect() as conn:
+            return render_modules(table_specs(read_catalog(conn)))

@@ -72,7 +72,10 @@ _ANALYTICS_DAILY_SUMMARY_COLUMNS = (
 
 @attrs.frozen
 class AnalyticsDailySummary:
-    """A row of ``analytics_daily_summary``."""
+    """A row of ``analytics_daily_summary``.
+
+    Daily roll-up per (date, event_type, event_category).
+    """
 
     id: int
     date: dt.date
@@ -219,7 +222,10 @@ _ANALYTICS_EVENTS_COLUMNS = (
 
 @attrs.frozen
 class AnalyticsEvent:
-    """A row of ``analytics_events``."""
+    """A row of ``analytics_events``.
+
+    Raw interaction event; optional links to user, bill, comment, sponsor.
+    """
 
     id: int
     event_type: str
@@ -374,7 +380,10 @@ _BILL_ANALYTICS_SUMMARY_COLUMNS = (
 
 @attrs.frozen
 class BillAnalyticsSummary:
-    """A row of ``bill_analytics_summary``."""
+    """A row of ``bill_analytics_summary``.
+
+    Daily roll-up per (bill, date).
+    """
 
     id: int
     bill_id: int
@@ -501,7 +510,10 @@ _SYSTEM_HEALTH_METRICS_COLUMNS = (
 
 @attrs.frozen
 class SystemHealthMetric:
-    """A row of ``system_health_metrics``."""
+    """A row of ``system_health_metrics``.
+
+    Time series of named system metrics.
+    """
 
     id: int
     metric_name: str
@@ -622,7 +634,10 @@ _USER_ACTIVITY_SUMMARY_COLUMNS = (
 
 @attrs.frozen
 class UserActivitySummary:
-    """A row of ``user_activity_summary``."""
+    """A row of ``user_activity_summary``.
+
+    Daily roll-up per (user, date).
+    """
 
     id: int
     user_id: uuid.UUID

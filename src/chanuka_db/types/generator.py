@@ -10,12 +10,14 @@ import keyword
 import re
 import shutil
 import subprocess
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
 import attrs
 
+from chanuka_db.types import base, models
 from chanuka_db.types.base import ColumnInfo, SqlKind
 
 __all__ = [
@@ -109,9 +111,14 @@ def _attr(name: str) -> str:
     return name
 
 
-def _docstring(text: str, indent: str = "    ") -> str:
-    one_line = " ".join(text.split()).replace('"""', "'''")
-    return f'{indent}"""{one_line}"""\n'
+def _docstring(summary: str, body: str = "", indent: str = "    ") -> str:
+    """A docstring: one summary line, then ``body`` wrapped to the project's line length."""
+    summary = " ".join(summary.split()).replace('"""', "'''")
+    if not body:
+        return f'{indent}"""{summary}"""\n'
+    text = " ".join(body.split()).replace('"""', "'''")
+    wrapped = "".join(f"{indent}{line}\n" for line in textwrap.wrap(text, 96 - len(indent)))
+    return f'{indent}"""{summary}\n\n{wrapped}{indent}"""\n'
 
 
 def _column_info(column: ColumnInfo) -> str:
@@ -131,11 +138,10 @@ def _column_info(column: ColumnInfo) -> str:
 
 
 def _row_class(spec: TableSpec, names: ClassNames) -> str:
-    what = f"{spec.description.rstrip('.')} (a row of ``{spec.name}``)." if spec.description else ""
     body = "".join(f"    {_attr(c.name)}: {_py_type(c)}\n" for c in spec.columns)
     return (
         f"@attrs.frozen\nclass {names.row}:\n"
-        + _docstring(what or f"A row of ``{spec.name}``.")
+        + _docstring(f"A row of ``{spec.name}``.", spec.description)
         + f"\n{body}"
     )
 
@@ -144,30 +150,35 @@ def _new_class(spec: TableSpec, names: ClassNames) -> str:
     writable = [c for c in spec.columns if c.writable]
     required = [c for c in writable if c.required_on_insert]
     optional = [c for c in writable if not c.required_on_insert]
-    body = "".join(f"    {_attr(c.name)}: {_py_type(c)}\n" for c in required)
-    body += "".join(f"    {_attr(c.name)}: {_py_type(c, unset=True)} = UNSET\n" for c in optional)
-    return (
-        f"@attrs.frozen(kw_only=True)\nclass {names.new}(Insert):\n"
-        + _docstring(f"Insert into ``{spec.name}``; UNSET columns get their database default.")
-        + _class_vars(spec, names)
-        + body
-    )
-
-
-def _class_vars(spec: TableSpec, names: ClassNames) -> str:
-    return (
-        f"\n    __table__: ClassVar[str] = {spec.name!r}\n"
-        f"    __columns__: ClassVar[tuple[ColumnInfo, ...]] = _{names.constant}_COLUMNS\n\n"
-    )
+    doc = f"Insert into ``{spec.name}``; UNSET columns get their database default."
+    header = f"{names.new}(Insert)"
+    return _input_class(spec, names, header=header, doc=doc, required=required, optional=optional)
 
 
 def _patch_class(spec: TableSpec, names: ClassNames) -> str:
     columns = [c for c in spec.columns if c.writable and not c.primary_key]
-    body = "".join(f"    {_attr(c.name)}: {_py_type(c, unset=True)} = UNSET\n" for c in columns)
+    doc = f"Update of ``{spec.name}``: UNSET leaves a column alone, None sets NULL."
+    header = f"{names.patch}(Patch)"
+    return _input_class(spec, names, header=header, doc=doc, required=[], optional=columns)
+
+
+def _input_class(
+    spec: TableSpec,
+    names: ClassNames,
+    *,
+    header: str,
+    doc: str,
+    required: Sequence[ColumnInfo],
+    optional: Sequence[ColumnInfo],
+) -> str:
+    """A keyword-only, validated input class: required fields first, then UNSET-able ones."""
+    body = "".join(f"    {_attr(c.name)}: {_py_type(c)}\n" for c in required)
+    body += "".join(f"    {_attr(c.name)}: {_py_type(c, unset=True)} = UNSET\n" for c in optional)
     return (
-        f"@attrs.frozen(kw_only=True)\nclass {names.patch}(Patch):\n"
-        + _docstring(f"Update of ``{spec.name}``: UNSET leaves a column alone, None sets NULL.")
-        + _class_vars(spec, names)
+        f"@attrs.frozen(kw_only=True)\nclass {header}:\n"
+        + _docstring(doc)
+        + f"\n    __table__: ClassVar[str] = {spec.name!r}\n"
+        + f"    __columns__: ClassVar[tuple[ColumnInfo, ...]] = _{names.constant}_COLUMNS\n\n"
         + body
     )
 
@@ -296,16 +307,7 @@ def render_registry(specs: Sequence[TableSpec]) -> str:
 
 
 _BASE_EXPORTS: Final = {
-    "chanuka_db.types.base": (
-        "UNSET",
-        "ColumnInfo",
-        "InetValue",
-        "JsonValue",
-        "Registry",
-        "SqlKind",
-        "TableInfo",
-        "Unset",
-    ),
+    "chanuka_db.types.base": tuple(base.__all__),
     "chanuka_db.types.expr": (
         "ColumnRef",
         "Direction",
@@ -315,7 +317,7 @@ _BASE_EXPORTS: Final = {
         "Predicate",
         "TableRef",
     ),
-    "chanuka_db.types.models": ("Insert", "Patch"),
+    "chanuka_db.types.models": tuple(models.__all__),
     "chanuka_db.types.registry": ("REGISTRY", "Tables", "tables"),
 }
 

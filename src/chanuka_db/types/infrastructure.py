@@ -117,7 +117,10 @@ _COMPLIANCE_CHECKS_COLUMNS = (
 
 @attrs.frozen
 class ComplianceCheck:
-    """A row of ``compliance_checks``."""
+    """A row of ``compliance_checks``.
+
+    A scheduled compliance/security check and its last findings.
+    """
 
     id: int
     check_name: str
@@ -270,7 +273,10 @@ _CONFLICT_SOURCES_COLUMNS = (
 
 @attrs.frozen
 class ConflictSource:
-    """A row of ``conflict_sources``."""
+    """A row of ``conflict_sources``.
+
+    One source's competing value for a sync conflict.
+    """
 
     id: int
     conflict_id: str
@@ -393,7 +399,10 @@ _CONFLICTS_COLUMNS = (
 
 @attrs.frozen
 class SyncConflict:
-    """A row of ``conflicts``."""
+    """A row of ``conflicts``.
+
+    A data-synchronisation conflict on one record; string id.
+    """
 
     id: str
     data_type: str
@@ -505,7 +514,10 @@ _DEPARTMENTS_COLUMNS = (
 
 @attrs.frozen
 class Department:
-    """A row of ``departments``."""
+    """A row of ``departments``.
+
+    A department (only referenced by evaluations).
+    """
 
     id: int
     name: str
@@ -597,7 +609,10 @@ _EVALUATIONS_COLUMNS = (
 
 @attrs.frozen
 class Evaluation:
-    """A row of ``evaluations``."""
+    """A row of ``evaluations``.
+
+    A candidate evaluation belonging to a department.
+    """
 
     id: int
     candidate_name: str
@@ -692,7 +707,10 @@ _NOTIFICATIONS_COLUMNS = (
 
 @attrs.frozen
 class Notification:
-    """A row of ``notifications``."""
+    """A row of ``notifications``.
+
+    A notification for a user, optionally about a bill.
+    """
 
     id: int
     user_id: uuid.UUID
@@ -810,7 +828,10 @@ _SECURITY_AUDIT_LOGS_COLUMNS = (
 
 @attrs.frozen
 class SecurityAuditLog:
-    """A row of ``security_audit_logs``."""
+    """A row of ``security_audit_logs``.
+
+    A security audit event.
+    """
 
     id: int
     event_type: str
@@ -957,7 +978,10 @@ _SYNC_ERRORS_COLUMNS = (
 
 @attrs.frozen
 class SyncError:
-    """A row of ``sync_errors``."""
+    """A row of ``sync_errors``.
+
+    An error logged by a sync job.
+    """
 
     id: int
     job_id: str
@@ -1095,7 +1119,10 @@ _SYNC_JOBS_COLUMNS = (
 
 @attrs.frozen
 class SyncJob:
-    """A row of ``sync_jobs``."""
+    """A row of ``sync_jobs``.
+
+    One run of an external data-sync job; string id.
+    """
 
     id: str
     data_source_id: str
@@ -1261,7 +1288,10 @@ _THREAT_INTELLIGENCE_COLUMNS = (
 
 @attrs.frozen
 class ThreatIntelligence:
-    """A row of ``threat_intelligence``."""
+    """A row of ``threat_intelligence``.
+
+    Threat record for one IP address (unique).
+    """
 
     id: int
     ip_address: str

@@ -129,7 +129,10 @@ _ANALYSIS_COLUMNS = (
 
 @attrs.frozen
 class Analysis:
-    """A row of ``analysis``."""
+    """A row of ``analysis``.
+
+    A typed analysis result for a bill; one per (bill, analysis_type).
+    """
 
     id: int
     bill_id: int
@@ -268,7 +271,11 @@ _BILL_COMMENTS_COLUMNS = (
 
 @attrs.frozen
 class BillComment:
-    """A row of ``bill_comments``."""
+    """A row of ``bill_comments``.
+
+    Threaded comment on a bill (self-reference via parent_comment_id), with denormalised vote
+    tallies and a soft-delete flag.
+    """
 
     id: int
     bill_id: int
@@ -422,7 +429,10 @@ _BILL_ENGAGEMENT_COLUMNS = (
 
 @attrs.frozen
 class BillEngagement:
-    """A row of ``bill_engagement``."""
+    """A row of ``bill_engagement``.
+
+    Per-(bill, user) engagement counters; one row per pair.
+    """
 
     id: int
     bill_id: int
@@ -545,7 +555,10 @@ _BILL_SECTION_CONFLICTS_COLUMNS = (
 
 @attrs.frozen
 class BillSectionConflict:
-    """A row of ``bill_section_conflicts``."""
+    """A row of ``bill_section_conflicts``.
+
+    A detected problem in one section of a bill.
+    """
 
     id: int
     bill_id: int
@@ -672,7 +685,10 @@ _BILL_SPONSORSHIPS_COLUMNS = (
 
 @attrs.frozen
 class BillSponsorship:
-    """A row of ``bill_sponsorships``."""
+    """A row of ``bill_sponsorships``.
+
+    Many-to-many link bill to sponsor with a sponsorship type.
+    """
 
     id: int
     bill_id: int
@@ -768,7 +784,10 @@ _BILL_TAGS_COLUMNS = (
 
 @attrs.frozen
 class BillTag:
-    """A row of ``bill_tags``."""
+    """A row of ``bill_tags``.
+
+    Normalised tag of a bill; one row per (bill, tag). Duplicates bills.tags.
+    """
 
     id: int
     bill_id: int
@@ -895,7 +914,11 @@ _BILLS_COLUMNS = (
 
 @attrs.frozen
 class Bill:
-    """A row of ``bills``."""
+    """A row of ``bills``.
+
+    A bill. Carries denormalised counters (views, shares, comments, engagement) and the full-
+    text search_vector.
+    """
 
     id: int
     title: str
@@ -1110,7 +1133,10 @@ _CITIZEN_VERIFICATIONS_COLUMNS = (
 
 @attrs.frozen
 class CitizenVerification:
-    """A row of ``citizen_verifications``."""
+    """A row of ``citizen_verifications``.
+
+    A citizen's verification of a bill; string id supplied by the application.
+    """
 
     id: str
     bill_id: int
@@ -1251,7 +1277,10 @@ _COMMENT_VOTES_COLUMNS = (
 
 @attrs.frozen
 class CommentVote:
-    """A row of ``comment_votes``."""
+    """A row of ``comment_votes``.
+
+    One vote per (comment, user). vote_type is free text.
+    """
 
     id: int
     comment_id: int
@@ -1360,7 +1389,10 @@ _EXPERT_VERIFICATIONS_COLUMNS = (
 
 @attrs.frozen
 class ExpertVerification:
-    """A row of ``expert_verifications``."""
+    """A row of ``expert_verifications``.
+
+    An expert's review of a bill; one per (bill, expert).
+    """
 
     id: int
     bill_id: int
@@ -1480,7 +1512,10 @@ _SOCIAL_SHARES_COLUMNS = (
 
 @attrs.frozen
 class SocialShare:
-    """A row of ``social_shares``."""
+    """A row of ``social_shares``.
+
+    A share of a bill to an external platform, with engagement numbers.
+    """
 
     id: int
     bill_id: int

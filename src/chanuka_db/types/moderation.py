@@ -112,7 +112,10 @@ _CONTENT_ANALYSIS_COLUMNS = (
 
 @attrs.frozen
 class ContentAnalysis:
-    """A row of ``content_analysis``."""
+    """A row of ``content_analysis``.
+
+    Machine scores for a piece of content; one row per (content_type, content_id).
+    """
 
     id: int
     content_type: str
@@ -248,7 +251,10 @@ _CONTENT_FLAGS_COLUMNS = (
 
 @attrs.frozen
 class ContentFlag:
-    """A row of ``content_flags``."""
+    """A row of ``content_flags``.
+
+    A user report with constrained content types, categories and statuses.
+    """
 
     id: int
     content_type: str
@@ -384,7 +390,10 @@ _MODERATION_ACTIONS_COLUMNS = (
 
 @attrs.frozen
 class ModerationAction:
-    """A row of ``moderation_actions``."""
+    """A row of ``moderation_actions``.
+
+    An action taken by a moderator on a piece of content.
+    """
 
     id: int
     content_type: str
@@ -529,7 +538,10 @@ _MODERATION_FLAGS_COLUMNS = (
 
 @attrs.frozen
 class ModerationFlag:
-    """A row of ``moderation_flags``."""
+    """A row of ``moderation_flags``.
+
+    A report about content, by a user or auto-detected.
+    """
 
     id: int
     content_type: str
@@ -689,7 +701,10 @@ _MODERATION_QUEUE_COLUMNS = (
 
 @attrs.frozen
 class ModerationQueueItem:
-    """A row of ``moderation_queue``."""
+    """A row of ``moderation_queue``.
+
+    An item waiting for review; constrained content types, priority 1-5 and status.
+    """
 
     id: int
     content_type: str

@@ -120,7 +120,10 @@ _REGULATIONS_COLUMNS = (
 
 @attrs.frozen
 class Regulation:
-    """A row of ``regulations``."""
+    """A row of ``regulations``.
+
+    A regulation; uses a uuid id, unlike its sibling tables.
+    """
 
     id: uuid.UUID
     title: str
@@ -285,7 +288,10 @@ _REGULATORY_CHANGES_COLUMNS = (
 
 @attrs.frozen
 class RegulatoryChange:
-    """A row of ``regulatory_changes``."""
+    """A row of ``regulatory_changes``.
+
+    A change event on a regulation, optionally reported by a user.
+    """
 
     id: int
     regulation_id: uuid.UUID
@@ -420,7 +426,10 @@ _REGULATORY_IMPACT_COLUMNS = (
 
 @attrs.frozen
 class RegulatoryImpact:
-    """A row of ``regulatory_impact``."""
+    """A row of ``regulatory_impact``.
+
+    Sector impact assessment of a regulation.
+    """
 
     id: int
     regulation_id: uuid.UUID
@@ -551,7 +560,10 @@ _SPONSOR_AFFILIATIONS_COLUMNS = (
 
 @attrs.frozen
 class SponsorAffiliation:
-    """A row of ``sponsor_affiliations``."""
+    """A row of ``sponsor_affiliations``.
+
+    An organisation a sponsor is (or was) affiliated with.
+    """
 
     id: int
     sponsor_id: int
@@ -693,7 +705,10 @@ _SPONSOR_TRANSPARENCY_COLUMNS = (
 
 @attrs.frozen
 class SponsorTransparency:
-    """A row of ``sponsor_transparency``."""
+    """A row of ``sponsor_transparency``.
+
+    A disclosure (financial or other) filed for a sponsor.
+    """
 
     id: int
     sponsor_id: int
@@ -839,7 +854,10 @@ _SPONSORS_COLUMNS = (
 
 @attrs.frozen
 class Sponsor:
-    """A row of ``sponsors``."""
+    """A row of ``sponsors``.
+
+    A legislator/sponsor with transparency and conflict metrics.
+    """
 
     id: int
     name: str
@@ -993,7 +1011,10 @@ _STAKEHOLDERS_COLUMNS = (
 
 @attrs.frozen
 class Stakeholder:
-    """A row of ``stakeholders``."""
+    """A row of ``stakeholders``.
+
+    An interested person or organisation with an influence score.
+    """
 
     id: int
     name: str

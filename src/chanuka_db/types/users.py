@@ -94,7 +94,10 @@ _PASSWORD_RESETS_COLUMNS = (
 
 @attrs.frozen
 class PasswordReset:
-    """A row of ``password_resets``."""
+    """A row of ``password_resets``.
+
+    One-time password-reset token (stored hashed) for a user.
+    """
 
     id: int
     user_id: uuid.UUID
@@ -186,7 +189,10 @@ _REFRESH_TOKENS_COLUMNS = (
 
 @attrs.frozen
 class RefreshToken:
-    """A row of ``refresh_tokens``."""
+    """A row of ``refresh_tokens``.
+
+    Hashed refresh token issued for a session.
+    """
 
     id: int
     session_id: str
@@ -285,7 +291,10 @@ _SESSIONS_COLUMNS = (
 
 @attrs.frozen
 class Session:
-    """A row of ``sessions``."""
+    """A row of ``sessions``.
+
+    Login session; the id is an application-generated string.
+    """
 
     id: str
     user_id: uuid.UUID
@@ -391,7 +400,10 @@ _USER_INTERESTS_COLUMNS = (
 
 @attrs.frozen
 class UserInterest:
-    """A row of ``user_interests``."""
+    """A row of ``user_interests``.
+
+    A topic a user follows; at most one row per (user, interest).
+    """
 
     id: int
     user_id: uuid.UUID
@@ -480,7 +492,10 @@ _USER_PROFILES_COLUMNS = (
 
 @attrs.frozen
 class UserProfile:
-    """A row of ``user_profiles``."""
+    """A row of ``user_profiles``.
+
+    Public profile and reputation; one per user (unique user_id).
+    """
 
     id: int
     user_id: uuid.UUID
@@ -616,7 +631,10 @@ _USER_PROGRESS_COLUMNS = (
 
 @attrs.frozen
 class UserProgress:
-    """A row of ``user_progress``."""
+    """A row of ``user_progress``.
+
+    Gamification: one achievement row per (user, achievement_type).
+    """
 
     id: int
     user_id: uuid.UUID
@@ -740,7 +758,10 @@ _USER_SOCIAL_PROFILES_COLUMNS = (
 
 @attrs.frozen
 class UserSocialProfile:
-    """A row of ``user_social_profiles``."""
+    """A row of ``user_social_profiles``.
+
+    A linked external login; one per (user, provider).
+    """
 
     id: int
     user_id: uuid.UUID
@@ -868,7 +889,10 @@ _USERS_COLUMNS = (
 
 @attrs.frozen
 class User:
-    """A row of ``users``."""
+    """A row of ``users``.
+
+    Platform account. role defaults to 'citizen'; verification_status to 'pending'.
+    """
 
     id: uuid.UUID
     email: str
