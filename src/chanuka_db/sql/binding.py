@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -128,7 +129,53 @@ def _make_compare(column: ColumnInfo) -> Binder:
         check(value)
         return dump(column, value)
 
-    return bind
+    return _fast(column, bind)
+
+
+_INT_RANGES: Final = {
+    SqlKind.SMALLINT: (-(2**15), 2**15 - 1),
+    SqlKind.INTEGER: (-(2**31), 2**31 - 1),
+    SqlKind.BIGINT: (-(2**63), 2**63 - 1),
+}
+
+
+def _fast(column: ColumnInfo, slow: Binder) -> Binder:
+    """``slow`` behind a shortcut for the common, obviously valid values of a column.
+
+    Ints in range, ASCII text without NUL within the length limit and UUIDs are accepted
+    with one type test; anything else takes the full check (and its error message).
+    """
+    kind = column.kind
+    if kind in _INT_RANGES:
+        low, high = _INT_RANGES[kind]
+
+        def bind_int(value: Any) -> Any:
+            if type(value) is int and low <= value <= high:
+                return value
+            return slow(value)
+
+        return bind_int
+    if kind is SqlKind.TEXT or kind is SqlKind.VARCHAR:
+        limit = column.max_length or 2**62
+
+        def bind_text(value: Any) -> Any:
+            if (
+                type(value) is str
+                and value.isascii()
+                and "\x00" not in value
+                and len(value) <= limit
+            ):
+                return value
+            return slow(value)
+
+        return bind_text
+    if kind is SqlKind.UUID:
+
+        def bind_uuid(value: Any) -> Any:
+            return value if type(value) is uuid.UUID else slow(value)
+
+        return bind_uuid
+    return slow
 
 
 def _make_store(column: ColumnInfo) -> Binder:
@@ -138,7 +185,7 @@ def _make_store(column: ColumnInfo) -> Binder:
         check(value)
         return dump(column, value)
 
-    return bind
+    return _fast(column, bind)
 
 
 def _make_array(column: ColumnInfo) -> Binder:

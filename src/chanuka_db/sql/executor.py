@@ -64,7 +64,7 @@ class Executor:
     work.
     """
 
-    __slots__ = ("conn", "cursors", "monitor")
+    __slots__ = ("_cursors", "conn", "cursors", "monitor")
 
     def __init__(
         self,
@@ -78,13 +78,29 @@ class Executor:
         self.conn = conn
         self.monitor = monitor if monitor is not None else _default_monitor()
         self.cursors = cursors
+        # One cursor per row factory, reused: psycopg then keeps its loaders between calls
+        # (a new cursor per statement costs more than all of this layer's own work).
+        self._cursors: dict[Any, psycopg.Cursor[Any]] = {}
+
+    def _cursor(self, row_factory: BaseRowFactory[Any] | None) -> psycopg.Cursor[Any]:
+        cursor = self._cursors.get(row_factory)
+        if cursor is None:
+            if row_factory is None:
+                cursor = self.conn.cursor()
+            else:
+                cursor = self.conn.cursor(row_factory=row_factory)
+            if len(self._cursors) >= 256:
+                self._cursors.clear()
+            self._cursors[row_factory] = cursor
+        return cursor
 
     def fetch(
         self, compiled: Compiled, values: list[Any], row_factory: BaseRowFactory[R]
     ) -> list[R]:
         """Run a compiled statement and return all its rows, built by ``row_factory``."""
-        values = compiled.arrange(values)
-        cursor = self.conn.cursor(row_factory=row_factory)
+        if compiled.order is not None:
+            values = compiled.arrange(values)
+        cursor = self._cursors.get(row_factory) or self._cursor(row_factory)
         start = _perf()
         try:
             cursor.execute(compiled.text, values)
@@ -97,7 +113,7 @@ class Executor:
     def run(self, compiled: Compiled, values: list[Any]) -> int:
         """Run a compiled statement that returns no rows; the number of rows it touched."""
         values = compiled.arrange(values)
-        cursor = self.conn.cursor()
+        cursor = self._cursor(None)
         start = _perf()
         try:
             cursor.execute(compiled.text, values)

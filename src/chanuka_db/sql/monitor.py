@@ -191,8 +191,12 @@ class QueryMonitor:
         rows: int,
         conn: psycopg.Connection[Any],
     ) -> None:
-        """One statement finished in ``seconds`` with ``rows`` rows."""
-        self._add(compiled.text, seconds, rows, None)
+        """One statement finished in ``seconds`` with ``rows`` rows (the hot path: kept short)."""
+        sql = compiled.text
+        for counter in self._counts.get():
+            counter.statements.append(sql)
+        with self._lock:
+            (self._shapes.get(sql) or self._new_shape(sql)).add(seconds, rows)
         if seconds >= self.slow_query_s:
             self._log_slow(compiled, values, seconds, conn, None)
 
@@ -210,15 +214,18 @@ class QueryMonitor:
         if seconds >= self.slow_query_s:
             self._log_slow(compiled, values, seconds, conn, error)
 
+    def _new_shape(self, sql: str) -> _Shape:
+        """Start counting a shape (the caller holds the lock); the oldest goes when full."""
+        if len(self._shapes) >= self.max_shapes:
+            del self._shapes[next(iter(self._shapes))]
+        shape = self._shapes[sql] = _Shape()
+        return shape
+
     def _add(self, sql: str, seconds: float, rows: int, sqlstate: str | None) -> None:
         for counter in self._counts.get():
             counter.statements.append(sql)
         with self._lock:
-            shape = self._shapes.get(sql)
-            if shape is None:
-                if len(self._shapes) >= self.max_shapes:
-                    del self._shapes[next(iter(self._shapes))]
-                shape = self._shapes[sql] = _Shape()
+            shape = self._shapes.get(sql) or self._new_shape(sql)
             shape.add(seconds, rows)
             if sqlstate is not None:
                 shape.errors[sqlstate] = shape.errors.get(sqlstate, 0) + 1

@@ -41,7 +41,15 @@ from chanuka_db.sql.paging import MAX_PAGE_SIZE
 from chanuka_db.sql.rows import field_names
 from chanuka_db.sql.select import RowSpec, Select, SortKey, count, row_spec, select
 from chanuka_db.types.base import SqlKind
-from chanuka_db.types.expr import ColumnRef, Direction, Predicate, TableRef, info_of, name_of
+from chanuka_db.types.expr import (
+    ColumnRef,
+    Direction,
+    Param,
+    Predicate,
+    TableRef,
+    info_of,
+    name_of,
+)
 
 if TYPE_CHECKING:
     from chanuka_db.sql.executor import Executor
@@ -91,7 +99,7 @@ class _TsQuery(SqlNode):
 
     __slots__ = ("mode", "text")
 
-    def __init__(self, mode: QueryMode, text: str) -> None:
+    def __init__(self, mode: QueryMode, text: Param) -> None:
         self.mode = mode
         self.text = text
 
@@ -122,7 +130,7 @@ class _Matches(SqlNode):
 
     __slots__ = ("min_rank", "vector")
 
-    def __init__(self, vector: ColumnRef[Any], min_rank: float | None) -> None:
+    def __init__(self, vector: ColumnRef[Any], min_rank: Param | None) -> None:
         self.vector = vector
         self.min_rank = min_rank
 
@@ -179,7 +187,7 @@ class _Grouping(SqlNode):
         return Template("GROUPING(" + ",".join(f"{{{n}}}" for n in names) + ")", **names)
 
 
-def _hit_factory(width: int, row_type: type, with_headline: bool) -> Any:
+def hit_factory(width: int, row_type: type, with_headline: bool) -> Any:
     def factory(_cursor: Any) -> RowMaker[Any]:
         def make(values: Sequence[Any]) -> SearchHit[Any]:
             headline = values[width + 1] if with_headline else None
@@ -252,42 +260,95 @@ def search(
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidInput("page_size", f"must be from 1 to {MAX_PAGE_SIZE}, got {page_size}")
     vector = _vector_of(table, vector)
-    base: Select[Any] = (
-        select(table).also_from(_TsQuery(mode, text)).where(_Matches(vector, min_rank))
+    plan = _plan(
+        table,
+        row_class=row_type or info_of(table).row_type,
+        vector=vector,
+        mode=mode,
+        headline=headline,
+        facets=tuple(facets),
+        cut_off=min_rank is not None,
     )
+    hits, totals = plan.hits, plan.totals
     if where is not None:
-        base = base.where(where)
-    hits = _hits(base, table, vector, row_type, headline)
-    hits = hits.order_by(
-        SortKey(_Rank(vector), Direction.DESC, None),
-        *(getattr(table, key).asc() for key in info_of(table).primary_key),
+        hits, totals = hits.where(where), totals.where(where)
+    params: dict[str, Any] = {"query": text}
+    if min_rank is not None:
+        params["min_rank"] = min_rank
+    found = hits.fetch_all(executor, limit=page_size, offset=(page - 1) * page_size, **params)
+    if not facets:
+        return SearchResult(found, totals.fetch_one(executor, **params), {}, page, page_size)
+    total, counts = _facet_counts(totals.fetch_all(executor, **params), facets)
+    return SearchResult(found, total, counts, page, page_size)
+
+
+@attrs.frozen(eq=False)
+class _Plan:
+    """The two statements of one kind of search, with the search text etc. as Params."""
+
+    hits: Select[Any]
+    totals: Select[Any]
+
+
+_PLANS: dict[tuple[Any, ...], _Plan] = {}
+
+
+def _plan(
+    table: TableRef,
+    *,
+    row_class: type,
+    vector: ColumnRef[Any],
+    mode: QueryMode,
+    headline: ColumnRef[Any] | None,
+    facets: tuple[ColumnRef[Any], ...],
+    cut_off: bool,
+) -> _Plan:
+    """Build (once per kind of search) the page and the totals statements."""
+    key = (
+        name_of(table),
+        row_class,
+        vector.name,
+        mode,
+        headline.name if headline is not None else None,
+        tuple(column.name for column in facets),
+        cut_off,
     )
-    found = hits.limit(page_size).offset((page - 1) * page_size).fetch_all(executor)
-    total, facet_counts = _totals(base, facets, executor)
-    return SearchResult(found, total, facet_counts, page, page_size)
+    plan = _PLANS.get(key)
+    if plan is None:
+        matches = _Matches(vector, Param("min_rank") if cut_off else None)
+        base = select(table).also_from(_TsQuery(mode, Param("query"))).where(matches)
+        hits = (
+            _hits(base, table, vector, row_class, headline)
+            .order_by(
+                SortKey(_Rank(vector), Direction.DESC, None),
+                *(getattr(table, key).asc() for key in info_of(table).primary_key),
+            )
+            .limit(Param("limit"))
+            .offset(Param("offset"))
+        )
+        plan = _PLANS[key] = _Plan(hits, _totals(base, facets))
+    return plan
 
 
 def _hits(
     base: Select[Any],
     table: TableRef,
     vector: ColumnRef[Any],
-    row_type: type | None,
+    row_class: type,
     headline: ColumnRef[Any] | None,
 ) -> Select[Any]:
-    row_class = row_type or info_of(table).row_type
     columns = row_spec(table, row_class, {}).items
     items: list[tuple[str, Any]] = [*columns, ("rank", _Rank(vector))]
     if headline is not None:
         items.append(("headline", _Headline(headline)))
-    factory = _hit_factory(len(field_names(row_class)), row_class, headline is not None)
+    factory = hit_factory(len(field_names(row_class)), row_class, headline is not None)
     return base.select_as(RowSpec(tuple(items), factory, SearchHit))
 
 
-def _totals(
-    base: Select[Any], facets: Sequence[ColumnRef[Any]], executor: Executor
-) -> tuple[int, dict[str, dict[Any, int]]]:
+def _totals(base: Select[Any], facets: tuple[ColumnRef[Any], ...]) -> Select[Any]:
+    """``count(*)``, or the facet counts and the total in one GROUPING SETS statement."""
     if not facets:
-        return base.count_rows().fetch_one(executor), {}
+        return base.count_rows()
     for column in facets:
         if column.table is not base.table:
             raise TypeError(f"facet {column!r} is not a column of {name_of(base.table)}")
@@ -295,8 +356,7 @@ def _totals(
     items += [(column.name, column) for column in facets]
     items.append(("count", count()))
     grouped = base.select_as(RowSpec(tuple(items), _tuple_rows, None))
-    rows = grouped.group_by(_Grouping(facets, sets=True)).fetch_all(executor)
-    return _facet_counts(rows, facets)
+    return grouped.group_by(_Grouping(facets, sets=True))
 
 
 def _tuple_rows(_cursor: Any) -> RowMaker[Any]:

@@ -40,7 +40,7 @@ from psycopg.rows import BaseRowFactory, RowMaker, scalar_row
 from pypika import JoinType, PostgreSQLQuery
 
 from chanuka_db.errors import NotFound, QueryError
-from chanuka_db.sql.binding import count_binder
+from chanuka_db.sql.binding import bind_slots, count_binder
 from chanuka_db.sql.compiler import (
     Ctx,
     Raw,
@@ -52,7 +52,7 @@ from chanuka_db.sql.compiler import (
     order_term,
     table_term,
 )
-from chanuka_db.sql.rows import attrs_row, field_names
+from chanuka_db.sql.rows import built_row, field_names
 from chanuka_db.sql.statement import Statement
 from chanuka_db.types.base import SqlKind
 from chanuka_db.types.expr import (
@@ -252,7 +252,7 @@ def row_spec(table: TableRef, row_type: type, overrides: dict[str, Any]) -> RowS
             )
     if remaining:
         raise TypeError(f"{row_type.__name__} has no field(s) {', '.join(sorted(remaining))}")
-    spec = RowSpec(tuple(items), attrs_row(row_type), row_type)
+    spec = RowSpec(tuple(items), built_row(row_type), row_type)
     if not overrides:
         _ROW_SPECS[key] = spec
     return spec
@@ -408,7 +408,8 @@ class Select(Statement, Generic[R]):
 
     def fetch_all(self, executor: Executor, /, **params: Any) -> list[R]:
         """All rows."""
-        prepared, values = self.bind(params)
+        prepared = self._prepared or self.prepared()
+        values = bind_slots(prepared.slots, prepared.names, params)
         return executor.fetch(prepared.compiled, values, self._factory)
 
     def fetch_one(self, executor: Executor, /, **params: Any) -> R:
