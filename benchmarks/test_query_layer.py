@@ -286,6 +286,7 @@ def _report(
         overhead = cpu["layer", operation] - cpu["raw", operation]
         versus = wall["layer", operation] / wall["sqlalchemy", operation]
         lines.append(
-            f"  {operation:<8} {ratio:5.2f}x raw, {overhead:+6.1f} µs CPU, {versus:5.2f}x sqlalchemy"
+            f"  {operation:<8} {ratio:5.2f}x raw, {overhead:+6.1f} µs CPU, "
+            f"{versus:5.2f}x sqlalchemy"
         )
     return "\n".join(lines)

@@ -366,3 +366,12 @@ def test_a_module_level_statement_compiles_once() -> None:
     assert by_id.sql(id=2)[1] == [2]
     with pytest.raises(AttributeError, match="immutable"):
         by_id._where = None  # type: ignore[misc]
+
+
+def test_trusted_text_must_be_literal_sql() -> None:
+    from chanuka_db.sql.trusted import Trusted
+
+    assert repr(trusted("SELECT 1")) == "trusted('SELECT 1')"
+    for bad in ("", "   ", 5):
+        with pytest.raises(TypeError, match="non-empty SQL"):
+            Trusted(bad)  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from chanuka_db.sql import (
     paginate,
     select,
 )
-from chanuka_db.sql.cursors import default_codec
+from chanuka_db.sql.cursors import _untag, default_codec
 from chanuka_db.types import NewBill, Nulls, Param, tables
 
 bills = tables.bills
@@ -187,3 +187,28 @@ def test_keyset_needs_the_sort_columns_in_the_row(executor: Executor) -> None:
         keyset_page(select(bills, Summary).order_by(bills.created_at.desc()), executor, size=2)
     with pytest.raises(TypeError, match="columns only"):
         keyset_page(select(bills, Summary).order_by(count().desc()), executor, size=2)
+
+
+def test_cursor_values_keep_their_types() -> None:
+    import uuid
+    from decimal import Decimal
+
+    codec = CursorCodec("k" * 32)
+    values = [
+        dt.datetime(2026, 1, 1, 12, 30),
+        dt.datetime(2026, 1, 1, 12, 30, tzinfo=dt.UTC),
+        dt.date(2026, 2, 3),
+        Decimal("10.50"),
+        uuid.UUID(int=9),
+        1.5,
+        True,
+        None,
+        "it's",
+    ]
+    decoded = codec.decode(b"scope", codec.encode(b"scope", values))
+    assert decoded == values
+    assert [type(v) for v in decoded] == [type(v) for v in values]
+    with pytest.raises(TypeError, match="cannot put a bytes"):
+        codec.encode(b"scope", [b"raw"])
+    with pytest.raises(ValueError, match="unknown value"):
+        _untag({"x": "1"})

@@ -147,6 +147,18 @@ def _dump_binder(column: ColumnInfo) -> Any:
     return bind
 
 
+_COLUMN_ORDER: dict[str, tuple[str, ...]] = {}
+
+
+def _column_order(table: TableRef) -> tuple[str, ...]:
+    """The table's column names in table order (cached: inserts need it on every call)."""
+    name = name_of(table)
+    order = _COLUMN_ORDER.get(name)
+    if order is None:
+        order = _COLUMN_ORDER[name] = info_of(table).column_names
+    return order
+
+
 def _check_table(table: TableRef, value: object, kind: type) -> TableInfo:
     info = info_of(table)
     if not isinstance(value, kind) or getattr(value, "__table__", None) != info.name:
@@ -263,7 +275,7 @@ class Insert(_Returning[R]):
             _check_table(self._table, row, NewRow)
             changes.append(row.changes())
         present = {name for change in changes for name in change}
-        columns = tuple(name for name in info_of(self._table).column_names if name in present)
+        columns = tuple(name for name in _column_order(self._table) if name in present)
         return self._evolve(_columns=columns, _rows=tuple(changes))
 
     @overload
