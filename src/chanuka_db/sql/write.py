@@ -24,7 +24,7 @@ DELETE without ``where()`` is refused unless ``where_all()`` says so.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, overload
 
 from pypika import PostgreSQLQuery
 
@@ -76,6 +76,7 @@ __all__ = [
 ]
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 class Excluded(SqlNode):
@@ -281,7 +282,7 @@ class Insert(_Returning[R]):
     @overload
     def returning(self) -> Insert[Any]: ...
     @overload
-    def returning(self, row_type: type[R]) -> Insert[R]: ...
+    def returning(self, row_type: type[T]) -> Insert[T]: ...
 
     def returning(self, row_type: type | None = None) -> Insert[Any]:
         """Return the inserted rows as ``row_type`` (default: the table's row class)."""
@@ -431,7 +432,22 @@ def _walk_where(where: Any, kind: str, table: str, ctx: Ctx, query: Any) -> Any:
     return query.where(criterion) if ctx.render else None
 
 
-class Update(_Returning[R]):
+class _Filtered(_Returning[R]):
+    """UPDATE and DELETE: a WHERE is required, or ``where_all()`` on purpose."""
+
+    __slots__ = ()
+    _where: Any
+
+    def where(self, predicate: Predicate) -> Self:
+        """Only the rows where ``predicate`` holds (ANDed with earlier calls)."""
+        return self._evolve(_where=_where(self._where, predicate))
+
+    def where_all(self) -> Self:
+        """Every row of the table: an explicit choice, never a forgotten filter."""
+        return self._evolve(_where=_ALL_ROWS)
+
+
+class Update(_Filtered[R]):
     """UPDATE of one table; build it with :func:`update`."""
 
     __slots__ = ("_assignments", "_returning", "_table", "_where")
@@ -448,18 +464,10 @@ class Update(_Returning[R]):
             raise InvalidInput("patch", "changes nothing (every field is UNSET)")
         return self._evolve(_assignments=self._assignments + resolved)
 
-    def where(self, predicate: Predicate) -> Update[R]:
-        """Update only the rows where ``predicate`` holds."""
-        return self._evolve(_where=_where(self._where, predicate))
-
-    def where_all(self) -> Update[R]:
-        """Update every row of the table: an explicit choice, never a forgotten filter."""
-        return self._evolve(_where=_ALL_ROWS)
-
     @overload
     def returning(self) -> Update[Any]: ...
     @overload
-    def returning(self, row_type: type[R]) -> Update[R]: ...
+    def returning(self, row_type: type[T]) -> Update[T]: ...
 
     def returning(self, row_type: type | None = None) -> Update[Any]:
         """Return the updated rows as ``row_type`` (default: the table's row class)."""
@@ -483,7 +491,7 @@ def update(table: TableRef) -> Update[Any]:
     return Update._new(_table=table, _assignments=(), _where=None, _returning=None)
 
 
-class Delete(_Returning[R]):
+class Delete(_Filtered[R]):
     """DELETE from one table; build it with :func:`delete`."""
 
     __slots__ = ("_returning", "_table", "_where")
@@ -492,18 +500,10 @@ class Delete(_Returning[R]):
     _table: TableRef
     _where: Any
 
-    def where(self, predicate: Predicate) -> Delete[R]:
-        """Delete only the rows where ``predicate`` holds."""
-        return self._evolve(_where=_where(self._where, predicate))
-
-    def where_all(self) -> Delete[R]:
-        """Delete every row of the table: an explicit choice."""
-        return self._evolve(_where=_ALL_ROWS)
-
     @overload
     def returning(self) -> Delete[Any]: ...
     @overload
-    def returning(self, row_type: type[R]) -> Delete[R]: ...
+    def returning(self, row_type: type[T]) -> Delete[T]: ...
 
     def returning(self, row_type: type | None = None) -> Delete[Any]:
         """Return the deleted rows as ``row_type``."""
