@@ -29,6 +29,7 @@ __all__ = [
     "bind_slots",
     "compare_binder",
     "count_binder",
+    "dump_binder",
     "is_sensitive",
     "number_binder",
     "param_names",
@@ -214,6 +215,25 @@ def _make_pattern(column: ColumnInfo) -> Binder:
         return _plain_text(column.name, value)
 
     return bind
+
+
+def _make_dump(column: ColumnInfo) -> Binder:
+    if column.kind is not SqlKind.JSONB:
+        return _identity
+
+    def bind(value: Any) -> Any:
+        return dump(column, value)
+
+    return bind
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def dump_binder(column: ColumnInfo) -> Binder:
+    """For a value a New*/Patch instance already checked: only dumped (jsonb wrapped)."""
+    return _cached("dump", column, _make_dump)
 
 
 def compare_binder(column: ColumnInfo) -> Binder:

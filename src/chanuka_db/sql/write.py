@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, overloa
 from pypika import PostgreSQLQuery
 
 from chanuka_db.errors import InvalidInput, NotFound, QueryError
-from chanuka_db.sql.binding import store_binder
+from chanuka_db.sql.binding import dump_binder, store_binder
 from chanuka_db.sql.compiler import (
     Ctx,
     Raw,
@@ -40,10 +40,9 @@ from chanuka_db.sql.compiler import (
     table_term,
 )
 from chanuka_db.sql.compiler import field as field_term
-from chanuka_db.sql.rows import dump
 from chanuka_db.sql.select import RowSpec, row_spec
 from chanuka_db.sql.statement import Statement
-from chanuka_db.types.base import ColumnInfo, TableInfo
+from chanuka_db.types.base import TableInfo
 from chanuka_db.types.expr import (
     And,
     Arithmetic,
@@ -140,14 +139,6 @@ def assign(column: ColumnRef[Any], value: Any) -> Assignment:
     return Assignment(column, value)
 
 
-def _dump_binder(column: ColumnInfo) -> Any:
-    # New* and *Patch instances were checked when they were made; only dumping is left.
-    def bind(value: Any) -> Any:
-        return dump(column, value)
-
-    return bind
-
-
 _COLUMN_ORDER: dict[str, tuple[str, ...]] = {}
 
 
@@ -196,7 +187,7 @@ def _compile_assignments(assignments: tuple[Assignment, ...], ctx: Ctx) -> list[
     for assignment in assignments:
         info = assignment.column.info
         ctx.key.append(info.name)
-        binder = _dump_binder(info) if assignment.checked else store_binder(info)
+        binder = dump_binder(info) if assignment.checked else store_binder(info)
         term = compile_operand(assignment.value, info, ctx, binder)
         if ctx.render:
             pairs.append((field_term(name_of(assignment.column.table), info.name), term))
@@ -319,7 +310,7 @@ class Insert(_Returning[R]):
         if name not in row:
             return Raw("DEFAULT") if ctx.render else None
         column = info.column(name)
-        return ctx.slot(row[name], _dump_binder(column), column.name)
+        return ctx.slot(row[name], dump_binder(column), column.name)
 
     def _conflict_terms(self, ctx: Ctx, query: Any) -> Any:
         conflict = self._conflict
