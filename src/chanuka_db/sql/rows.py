@@ -51,11 +51,13 @@ def attrs_row(cls: type[T]) -> BaseRowFactory[T]:
     return factory
 
 
+@functools.cache
 def built_row(cls: type[T]) -> BaseRowFactory[T]:
     """Like :func:`attrs_row` without the column-name check, for SQL built from ``cls``.
 
     The query layer renders the select list from the class's fields, so the check can
     only ever pass; skipping it saves building ``cursor.description`` on every execute.
+    One factory per class (cached), so executors can keep one cursor per factory.
     """
 
     def factory(_cursor: BaseCursor[Any, Any]) -> RowMaker[T]:
