@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from types import FrameType, TracebackType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeAlias, TypeVar
 
 import psycopg
 from psycopg.pq import TransactionStatus
@@ -47,7 +47,10 @@ from chanuka_db.pool.session import (
     run_control,
 )
 
-__all__ = ["Database"]
+__all__ = ["Connection", "Database"]
+
+Connection: TypeAlias = psycopg.Connection[Any]
+"""What the pool lends: a psycopg connection (for annotations in higher layers)."""
 
 _log = logging.getLogger("chanuka_db.pool")
 T = TypeVar("T")
@@ -224,6 +227,18 @@ class Database:
         if active is not None and active.owner != threading.get_ident():
             return None
         return active
+
+    @contextmanager
+    def direct_connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A short-lived connection of its own, outside the pool and any transaction in use.
+
+        For diagnostics only (the query monitor's EXPLAIN of a statement whose own
+        transaction failed); services use :meth:`connection` and :meth:`transaction`.
+        """
+        conninfo = self.url.conninfo()
+        timeout = max(1, round(self.config.connect_timeout_s))
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=timeout) as conn:
+            yield conn
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
