@@ -42,7 +42,7 @@ class RichProgress:
 
     def phase(self, text: str) -> None:
         """Print a step that has no bar."""
-        self._bars.console.print(text)
+        self._bars.console.print(text, highlight=False)
 
     def table_started(self, table: str, estimate: int) -> None:
         """Open a bar for ``table``."""
@@ -57,18 +57,13 @@ class RichProgress:
                 self._bars.update(self._task, rate=f"{speed:,.0f} rows/s")
 
     def table_finished(self, stats: TableStats) -> None:
-        """Close the bar at the real row count."""
+        """Close the bar at the real row count (a full bar for a table an earlier run loaded)."""
         if self._task is None or stats.earlier_run:
-            self._bars.console.print(
-                f"{stats.table:<28} loaded by an earlier run ({stats.rows:,} rows)"
-            )
-            return
-        self._bars.update(
-            self._task,
-            total=stats.rows,
-            completed=stats.rows,
-            rate=f"{stats.rows_per_second:,.0f} rows/s",
-        )
+            self._task = self._bars.add_task(stats.table, total=max(1, stats.rows), rate="")
+            rate = "earlier run"
+        else:
+            rate = f"{stats.rows_per_second:,.0f} rows/s"
+        self._bars.update(self._task, total=stats.rows, completed=stats.rows, rate=rate)
         self._task = None
 
 
