@@ -160,3 +160,11 @@ def test_progress_bars_draw_each_table() -> None:
     text = out.getvalue()
     assert "generating" in text and "users" in text and "400 rows/s" in text
     assert "60/60" in text and "earlier run" in text
+
+
+def test_clock_refuses_times_outside_its_range() -> None:
+    clock = Clock(dt.date(2030, 1, 1), 1995)
+    with pytest.raises(IndexError, match="before 1995-01-01"):
+        clock.ts(-1)
+    with pytest.raises(IndexError):
+        clock.ts(clock.now + 2_000 * 86_400)

@@ -7,9 +7,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from chanuka_db.pool.config import DatabaseUrl
 from chanuka_db.seed import LOAD_ORDER, SeedSummary, seed
+from chanuka_db.types import REGISTRY
 from tests.conftest import PgServer
 from tests.seed_support import AS_OF, fresh_database, scalar
 
@@ -381,3 +383,30 @@ def test_sequences_continue_after_the_loaded_ids(db: psycopg.Connection[Any]) ->
             (bill_id,),
         )
         assert new_id == scalar(db, "SELECT count(*) FROM bill_tags")
+
+
+def test_every_time_is_in_range_and_nothing_was_created_after_as_of(
+    db: psycopg.Connection[Any],
+) -> None:
+    creation = {"created_at", "analyzed_at", "recorded_at", "timestamp"}
+    for table in LOAD_ORDER:
+        for column in REGISTRY.table(table).columns:
+            if column.kind.value not in ("timestamp", "timestamptz", "date"):
+                continue
+            utc = " AT TIME ZONE 'UTC'" if column.kind.value == "timestamptz" else ""
+            low, high, created_late = db.execute(
+                sql.SQL(
+                    "SELECT min({c}{utc})::date, max({c}{utc})::date,"
+                    " coalesce(bool_or({c}{utc} > {as_of}), false) FROM {t}"
+                ).format(
+                    c=sql.Identifier(column.name),
+                    utc=sql.SQL(utc),
+                    as_of=sql.Literal(AS_OF.isoformat()),
+                    t=sql.Identifier(table),
+                )
+            ).fetchone() or (None, None, None)
+            if low is None:
+                continue
+            assert AS_OF.replace(year=AS_OF.year - 21) <= low, (table, column.name, low)
+            assert high <= AS_OF.replace(year=AS_OF.year + 3), (table, column.name, high)
+            assert not (column.name in creation and created_late), (table, column.name)

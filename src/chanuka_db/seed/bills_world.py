@@ -63,7 +63,7 @@ def _tags(rng: random.Random, category: str) -> list[str]:
 
 def _raw_bills(world: World, rng: random.Random) -> list[tuple[int, int, int, int, int]]:
     """(introduced, subject, form, house, year) per bill; the first is the latest Finance Bill."""
-    start = world.clock.start_year + 1
+    start = world.first_year
     years = list(range(start, world.as_of.year + 1))
     year_weights = [1.08 ** (y - start) for y in years]
     subject_weights = _subject_weights()

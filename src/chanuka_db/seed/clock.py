@@ -15,7 +15,7 @@ __all__ = ["DAY", "HOUR", "MINUTE", "Clock"]
 MINUTE: Final = 60
 HOUR: Final = 3_600
 DAY: Final = 86_400
-_FUTURE_DAYS: Final = 800  # expiries and schedules reach up to two years past "now"
+_FUTURE_DAYS: Final = 1_200  # deadlines and expiries reach up to about three years past "now"
 
 
 class Clock:
@@ -37,21 +37,26 @@ class Clock:
         """Midnight UTC of ``day`` as a generator time."""
         return (day - self.base).days * DAY
 
+    def _day(self, t: int) -> str:
+        if t < 0:  # a negative index would silently wrap around to the future
+            raise IndexError(f"generator time {t} is before {self.base}")
+        return self._days[t // DAY]
+
     def ts(self, t: int) -> str:
         """``timestamp`` (without time zone) text, in UTC."""
-        return self._days[t // DAY] + self._times[t % DAY]
+        return self._day(t) + self._times[t % DAY]
 
     def tz(self, t: int) -> str:
         """``timestamptz`` text with an explicit UTC offset."""
-        return self._days[t // DAY] + self._times[t % DAY] + "+00"
+        return self._day(t) + self._times[t % DAY] + "+00"
 
     def date(self, t: int) -> str:
         """``date`` text (the UTC day)."""
-        return self._days[t // DAY]
+        return self._day(t)
 
     def year(self, t: int) -> int:
         """Calendar year of ``t``."""
-        return int(self._days[t // DAY][:4])
+        return int(self._day(t)[:4])
 
     def datetime(self, t: int) -> dt.datetime:
         """``t`` as a naive UTC datetime (for summaries, not for rows)."""

@@ -89,7 +89,7 @@ def sponsors(world: World, notes: Notes) -> Iterator[Row]:
     """Legislators in their seats; (name, email) is unique because the email carries the id."""
     seats, clock = world.sponsors, world.clock
     rng = world.rng("rows/sponsors")
-    created = clock.at(dt.date(clock.start_year + 1, 1, 1))
+    created = clock.at(dt.date(world.first_year, 1, 1))
     for s in range(seats.count):
         first, last = person_name(rng)
         where = seats.constituency_or_county(s)

@@ -32,6 +32,8 @@ __all__ = ["Bills", "People", "Sponsors", "World", "allocate", "uuid_text"]
 
 PLATFORM_YEARS: Final = 3
 """The platform has had users for this long before ``as_of``."""
+PAST_YEARS: Final = 20
+"""No row is dated further back than this (affiliations, disclosures, regulations)."""
 
 
 def uuid_text(rng: random.Random) -> str:
@@ -179,7 +181,9 @@ class World:
         self.scale = scale
         self.seed = seed
         self.as_of = as_of
-        self.clock = Clock(as_of, as_of.year - scale.history_years)
+        self.first_year = as_of.year - scale.history_years + 1
+        """The year of the oldest bill."""
+        self.clock = Clock(as_of, min(self.first_year, as_of.year - PAST_YEARS) - 1)
         self.now = self.clock.now
         self.platform_start = self.now - PLATFORM_YEARS * 365 * DAY
 
