@@ -116,6 +116,7 @@ def test_world_is_a_function_of_its_seed() -> None:
     assert bills.pairs[bills.most_popular] == max(bills.pairs)
     assert list(one.comments.time) == sorted(one.comments.time)
     assert len({bills.number(b) for b in range(bills.count)}) == bills.count
+    assert len({bills.title(b) for b in range(bills.count)}) == bills.count
 
 
 def test_scales_grow_and_unknown_ones_are_refused() -> None:

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 __all__ = ["build_bills"]
 
 _FINAL_STATUSES: Final = (("assented", 60), ("lapsed", 20), ("rejected", 10), ("withdrawn", 10))
-_FORMS: Final = (50, 40, 5, 5)  # plain, (Amendment), (Amendment) (No. 2), (No. 2)
-_INT_COLUMNS: Final = ("subjects", "forms", "houses", "years", "numbers", "sponsors")
+_FORMS: Final = (55, 45)  # a new Act, an (Amendment) of one
+_INT_COLUMNS: Final = ("subjects", "forms", "repeats", "houses", "years", "numbers", "sponsors")
 _TIME_COLUMNS: Final = ("introduced", "last_action", "created")
 
 
@@ -73,7 +73,7 @@ def _raw_bills(world: World, rng: random.Random) -> list[tuple[int, int, int, in
     for _ in range(world.scale.bills - 1):
         year = rng.choices(years, year_weights)[0]
         subject = rng.choices(subjects, subject_weights)[0]
-        form = rng.choices(range(4), _FORMS)[0]
+        form = rng.choices(range(2), _FORMS)[0]
         house = 0 if rng.random() < 0.8 else 1
         raw.append((_introduced(world, rng, year), subject, form, house, year))
     return raw
@@ -98,21 +98,26 @@ def build_bills(world: World) -> Bills:
     """Every bill, sorted by introduction date (ids follow), with counts of its activity."""
     rng = world.rng("bills")
     raw = _raw_bills(world, rng)
-    finance = raw[0]
-    raw.sort()
+    order = sorted(range(len(raw)), key=raw.__getitem__)
     numbering: dict[tuple[int, int], int] = {}
+    # The n-th bill of a title in a year is "(No. n)"; the leading Finance Bill is the first.
+    repeats: dict[tuple[int, int, int], int] = {raw[0][1:3] + raw[0][4:]: 1}
     ints: dict[str, array[int]] = {k: array("i") for k in _INT_COLUMNS}
     times: dict[str, array[int]] = {k: array("q") for k in _TIME_COLUMNS}
     statuses: list[str] = []
     tags: list[list[str]] = []
     sponsors = world.sponsors
-    for introduced, subject, form, house, year in raw:
+    for position in order:
+        introduced, subject, form, house, year = raw[position]
         numbering[house, year] = numbering.get((house, year), 0) + 1
+        if position:
+            repeats[subject, form, year] = repeats.get((subject, form, year), 0) + 1
         status = _status(rng, (world.now - introduced) / DAY)
         created = max(introduced, world.platform_start) + rng.randrange(2 * DAY)
         government = rng.random() < 0.6
         sponsor = rng.choice(sponsors.leaders) if government else rng.randrange(sponsors.count)
-        values = (subject, form, house, year, numbering[house, year], sponsor + 1)
+        repeat = repeats[subject, form, year] if position else 1
+        values = (subject, form, repeat, house, year, numbering[house, year], sponsor + 1)
         for name, value in zip(_INT_COLUMNS, values, strict=True):
             ints[name].append(value)
         times["introduced"].append(introduced)
@@ -120,7 +125,7 @@ def build_bills(world: World) -> Bills:
         times["created"].append(min(created, world.now - DAY))
         statuses.append(status)
         tags.append(_tags(rng, vocab.SUBJECTS[subject][1]))
-    most_popular = raw.index(finance)
+    most_popular = order.index(0)
     statuses[most_popular] = "second_reading"
     bills = Bills(
         **ints,

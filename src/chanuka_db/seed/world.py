@@ -139,6 +139,7 @@ class Bills:
 
     subjects: array[int]
     forms: array[int]
+    repeats: array[int]
     houses: array[int]
     years: array[int]
     numbers: array[int]
@@ -165,8 +166,9 @@ class Bills:
     def title(self, b: int) -> str:
         """Title as Parliament writes it, e.g. 'The Health Laws (Amendment) Bill, 2024'."""
         subject = vocab.SUBJECTS[self.subjects[b]][0]
-        form = ("", " (Amendment)", " (Amendment) (No. 2)", " (No. 2)")[self.forms[b]]
-        return f"The {subject}{form} Bill, {self.years[b]}"
+        form = " (Amendment)" if self.forms[b] else ""
+        repeat = f" (No. {self.repeats[b]})" if self.repeats[b] > 1 else ""
+        return f"The {subject}{form}{repeat} Bill, {self.years[b]}"
 
     def number(self, b: int) -> str:
         """Unique bill number, e.g. 'National Assembly Bill No. 12 of 2024'."""
