@@ -30,6 +30,7 @@ from chanuka_db.seed.world import World, allocate
 from chanuka_db.types import REGISTRY
 
 AS_OF = dt.date(2025, 6, 30)
+_CLOCK = Clock(dt.date(2030, 1, 1), 1995)
 
 
 def test_plan_covers_every_table_parents_first() -> None:
@@ -93,7 +94,7 @@ def test_allocate_follows_the_weights() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.integers(0, 35 * 365 * 86_400))
 def test_clock_renders_like_datetime(t: int) -> None:
-    clock = Clock(dt.date(2030, 1, 1), 1995)
+    clock = _CLOCK
     moment = dt.datetime(1995, 1, 1) + dt.timedelta(seconds=t)
     assert clock.ts(t) == moment.isoformat(" ")
     assert clock.tz(t) == moment.isoformat(" ") + "+00"
@@ -164,7 +165,7 @@ def test_progress_bars_draw_each_table() -> None:
 
 
 def test_clock_refuses_times_outside_its_range() -> None:
-    clock = Clock(dt.date(2030, 1, 1), 1995)
+    clock = _CLOCK
     with pytest.raises(IndexError, match="before 1995-01-01"):
         clock.ts(-1)
     with pytest.raises(IndexError):
