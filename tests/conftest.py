@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from chanuka_db.pool.config import DatabaseUrl
+from chanuka_db.pool import Database
+from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl, Environment
 from chanuka_db.pool.embedded import EmbeddedServer, ensure_running
 from chanuka_db.sql.migrate import MigrationRunner
 
@@ -131,6 +132,33 @@ def conn(database_url: DatabaseUrl) -> Iterator[psycopg.Connection[Any]]:
 
 
 @pytest.fixture
+def make_db(database_url: DatabaseUrl) -> Iterator[Callable[..., Database]]:
+    """Open a :class:`Database` on this test's database: test profile plus overrides.
+
+    Every Database it made is closed at the end of the test.
+    """
+    made: list[Database] = []
+
+    def make(url: DatabaseUrl | None = None, **overrides: Any) -> Database:
+        config = DatabaseConfig.for_environment(
+            Environment.TEST, url=url or database_url, **overrides
+        )
+        database = Database(config).open()
+        made.append(database)
+        return database
+
+    yield make
+    for database in made:
+        database.close()
+
+
+@pytest.fixture
+def db(make_db: Callable[..., Database]) -> Database:
+    """An open :class:`Database` on this test's database, with the test profile."""
+    return make_db()
+
+
+@pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Remove every variable that configures chanuka-db or libpq from the environment."""
     for name in list(os.environ):
@@ -141,3 +169,19 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def repo_root() -> Path:
     """The checkout's top directory."""
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def monitor() -> Any:
+    """A fresh query monitor (slow threshold 100 ms) for this test."""
+    from chanuka_db.sql import QueryMonitor
+
+    return QueryMonitor()
+
+
+@pytest.fixture
+def executor(conn: psycopg.Connection[Any], monitor: Any) -> Any:
+    """A query-layer executor on this test's autocommit connection, recorded by ``monitor``."""
+    from chanuka_db.sql import Executor
+
+    return Executor(conn, monitor)

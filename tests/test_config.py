@@ -26,6 +26,9 @@ def test_defaults_follow_the_seed_plan() -> None:
     assert (cfg.idle_timeout_s, cfg.connect_timeout_s) == (30.0, 5.0)
     assert cfg.slow_query_ms == 100.0
     assert cfg.application_name == "chanuka-db"
+    assert (cfg.health_interval_s, cfg.leak_threshold_s, cfg.slow_acquire_ms) == (30, 30, 1000)
+    assert (cfg.utilization_warn, cfg.utilization_error) == (0.8, 0.9)
+    assert (cfg.max_waiting, cfg.max_lifetime_s) == (0, 3600)
 
 
 @pytest.mark.parametrize(
@@ -56,6 +59,7 @@ def test_unknown_environment_is_refused() -> None:
 @pytest.mark.parametrize(
     ("variable", "raw", "field", "expected"),
     [
+        ("CHANUKA_DB_CURSOR_SECRET", "k" * 32, "cursor_secret", "k" * 32),
         ("CHANUKA_DB_POOL_MIN", "2", "pool_min", 2),
         ("CHANUKA_DB_POOL_MIN", "0", "pool_min", 0),
         ("CHANUKA_DB_POOL_MAX", "40", "pool_max", 40),
@@ -67,6 +71,20 @@ def test_unknown_environment_is_refused() -> None:
         ("CHANUKA_DB_SLOW_QUERY_MS", "250", "slow_query_ms", 250.0),
         ("CHANUKA_DB_APPLICATION_NAME", "bill-service", "application_name", "bill-service"),
         ("CHANUKA_DB_DATA_DIR", "/srv/pg", "data_dir", Path("/srv/pg")),
+        ("CHANUKA_DB_MAX_LIFETIME_S", "600", "max_lifetime_s", 600.0),
+        ("CHANUKA_DB_MAX_WAITING", "50", "max_waiting", 50),
+        ("CHANUKA_DB_MAX_WAITING", "0", "max_waiting", 0),
+        ("CHANUKA_DB_CHECK_IDLE_S", "0", "check_idle_s", 0.0),
+        ("CHANUKA_DB_HEALTH_INTERVAL_S", "5", "health_interval_s", 5.0),
+        ("CHANUKA_DB_LEAK_THRESHOLD_S", "120", "leak_threshold_s", 120.0),
+        ("CHANUKA_DB_SLOW_ACQUIRE_MS", "250", "slow_acquire_ms", 250.0),
+        ("CHANUKA_DB_UTILIZATION_WARN", "0.5", "utilization_warn", 0.5),
+        ("CHANUKA_DB_UTILIZATION_ERROR", "1", "utilization_error", 1.0),
+        ("CHANUKA_DB_UTILIZATION_WINDOW_S", "0", "utilization_window_s", 0.0),
+        ("CHANUKA_DB_BREAKER_THRESHOLD", "3", "breaker_threshold", 3),
+        ("CHANUKA_DB_BREAKER_COOLDOWN_S", "0.5", "breaker_cooldown_s", 0.5),
+        ("CHANUKA_DB_RETRY_ATTEMPTS", "1", "retry_attempts", 1),
+        ("CHANUKA_DB_RETRY_BASE_DELAY_MS", "0", "retry_base_delay_ms", 0.0),
     ],
 )
 def test_every_variable_overrides_its_setting(
@@ -79,6 +97,7 @@ def test_every_setting_is_covered_by_the_override_test() -> None:
     covered = {
         "CHANUKA_DB_" + name
         for name in (
+            "CURSOR_SECRET",
             "POOL_MIN",
             "POOL_MAX",
             "IDLE_TIMEOUT_S",
@@ -88,6 +107,19 @@ def test_every_setting_is_covered_by_the_override_test() -> None:
             "SLOW_QUERY_MS",
             "APPLICATION_NAME",
             "DATA_DIR",
+            "MAX_LIFETIME_S",
+            "MAX_WAITING",
+            "CHECK_IDLE_S",
+            "HEALTH_INTERVAL_S",
+            "LEAK_THRESHOLD_S",
+            "SLOW_ACQUIRE_MS",
+            "UTILIZATION_WARN",
+            "UTILIZATION_ERROR",
+            "UTILIZATION_WINDOW_S",
+            "BREAKER_THRESHOLD",
+            "BREAKER_COOLDOWN_S",
+            "RETRY_ATTEMPTS",
+            "RETRY_BASE_DELAY_MS",
         )
     }
     assert {s.env for s in SETTINGS} == covered
@@ -116,6 +148,20 @@ def test_every_setting_is_covered_by_the_override_test() -> None:
         ("CHANUKA_DB_APPLICATION_NAME", "bills\u00e9", "printable ASCII"),
         ("CHANUKA_DB_APPLICATION_NAME", "a\nb", "printable ASCII"),
         ("CHANUKA_DB_DATA_DIR", " ", "must not be empty"),
+        ("CHANUKA_DB_MAX_LIFETIME_S", "0", "greater than zero"),
+        ("CHANUKA_DB_MAX_WAITING", "-1", "zero or more"),
+        ("CHANUKA_DB_MAX_WAITING", "many", "must be an integer"),
+        ("CHANUKA_DB_CHECK_IDLE_S", "-1", "zero or more"),
+        ("CHANUKA_DB_HEALTH_INTERVAL_S", "0", "greater than zero"),
+        ("CHANUKA_DB_LEAK_THRESHOLD_S", "never", "must be a number"),
+        ("CHANUKA_DB_SLOW_ACQUIRE_MS", "-5", "greater than zero"),
+        ("CHANUKA_DB_UTILIZATION_WARN", "0", "fraction greater than 0 and at most 1"),
+        ("CHANUKA_DB_UTILIZATION_ERROR", "1.5", "fraction greater than 0 and at most 1"),
+        ("CHANUKA_DB_UTILIZATION_WINDOW_S", "-1", "zero or more"),
+        ("CHANUKA_DB_BREAKER_THRESHOLD", "0", "greater than zero"),
+        ("CHANUKA_DB_BREAKER_COOLDOWN_S", "0", "greater than zero"),
+        ("CHANUKA_DB_RETRY_ATTEMPTS", "0", "greater than zero"),
+        ("CHANUKA_DB_RETRY_BASE_DELAY_MS", "-1", "zero or more"),
     ],
 )
 def test_invalid_values_name_the_variable_and_the_value(
@@ -139,6 +185,17 @@ def test_max_below_the_profile_minimum_blames_the_maximum() -> None:
         config(CHANUKA_DB_POOL_MAX="3")
     assert err.value.variable == "CHANUKA_DB_POOL_MAX"
     assert "smaller than pool_min (5)" in str(err.value)
+
+
+def test_utilization_warn_above_error_is_refused_naming_the_variable() -> None:
+    with pytest.raises(ConfigError) as err:
+        config(CHANUKA_DB_UTILIZATION_WARN="0.95")
+    assert err.value.variable == "CHANUKA_DB_UTILIZATION_WARN"
+    assert "CHANUKA_DB_UTILIZATION_ERROR" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        config(CHANUKA_DB_UTILIZATION_ERROR="0.5")
+    assert err.value.variable == "CHANUKA_DB_UTILIZATION_ERROR"
+    assert "smaller than utilization_warn (0.8)" in str(err.value)
 
 
 def test_unknown_chanuka_db_variable_is_a_typo_not_a_silent_default() -> None:
@@ -272,3 +329,20 @@ def test_redacted_url_keeps_unix_socket_and_multi_host_targets_readable() -> Non
     assert sock.redacted() == "postgresql:///d?host=/tmp/s&port=5433"
     multi = DatabaseUrl.parse("postgresql://u@h1:5432,h2:5433/d")
     assert multi.redacted().startswith("postgresql://u@/d?host=h1,h2")
+
+
+def test_cursor_secret_is_never_shown() -> None:
+    secret = "s3cr3t-" * 6
+    cfg = config(CHANUKA_DB_CURSOR_SECRET=secret)
+    assert cfg.cursor_secret == secret
+    assert secret not in repr(cfg)
+    assert cfg.describe()["cursor_secret"] == "***"
+    assert config().describe()["cursor_secret"] == "(random per process)"
+    for short in ("tiny-secret", " " * 40):
+        with pytest.raises(ConfigError) as err:
+            config(CHANUKA_DB_CURSOR_SECRET=short)
+        assert err.value.variable == "CHANUKA_DB_CURSOR_SECRET"
+        assert short.strip() not in str(err.value) or not short.strip()
+        assert "at least 32 characters" in str(err.value)
+    with pytest.raises(ConfigError, match=r"cursor_secret='\*\*\*'"):
+        DatabaseConfig(cursor_secret="short")

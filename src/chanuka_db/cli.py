@@ -16,8 +16,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
+import attrs
+
 from chanuka_db import __version__
 from chanuka_db.errors import ChanukaDbError, ConfigError, InvalidInput
+from chanuka_db.pool import Database
 from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl
 from chanuka_db.pool.embedded import ensure_running
 from chanuka_db.sql.migrate import DEFAULT_LOCK_TIMEOUT_S, MigrationRunner
@@ -257,6 +260,16 @@ def _add_common_migration_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _cmd_health(args: argparse.Namespace) -> int:
+    """Check the database through a small pool; exit 1 when it is unhealthy."""
+    config = DatabaseConfig.from_env()
+    # One connection is enough to answer; do not open the service's whole minimum.
+    with Database(attrs.evolve(config, pool_min=min(config.pool_min, 1))) as db:
+        report = db.health()
+    print(report.to_json() if args.json else report.render())
+    return EXIT_OK if report.healthy else EXIT_FAILED
+
+
 # -- seed data ----------------------------------------------------------------------------
 
 
@@ -336,6 +349,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "server", help="run the embedded PostgreSQL in the foreground (for psql and friends)"
     )
     server.set_defaults(handler=_cmd_server)
+    health = commands.add_parser(
+        "health", help="check the server and the pool; exit 1 when unhealthy"
+    )
+    health.add_argument("--json", action="store_true", help="machine-readable output")
+    health.set_defaults(handler=_cmd_health)
     _add_migration_commands(commands)
     _add_types_command(commands)
     _add_seed_command(commands)

@@ -6,6 +6,7 @@ __all__ = [
     "BaselineMismatch",
     "ChanukaDbError",
     "ChecksumMismatch",
+    "CommitUncertain",
     "ConfigError",
     "Conflict",
     "DatabaseUnavailable",
@@ -81,6 +82,13 @@ class PoolExhausted(ChanukaDbError):
 
 class DatabaseUnavailable(ChanukaDbError):
     """The server cannot be reached (connection failures, or the circuit breaker is open)."""
+
+
+class CommitUncertain(DatabaseUnavailable):
+    """The connection failed while COMMIT was in flight: the transaction may have committed.
+
+    Never retried automatically; the caller decides (check for the write, or surface it).
+    """
 
 
 class QueryError(ChanukaDbError):

@@ -186,6 +186,27 @@ def _positive_number(value: float, *, allow_zero: bool = False) -> str | None:
     return None
 
 
+def _fraction(value: float) -> str | None:
+    if not 0 < value <= 1:
+        return "must be a fraction greater than 0 and at most 1"
+    return None
+
+
+MIN_SECRET_CHARS: Final = 32
+
+
+def _cursor_secret(name: str, value: object) -> str:
+    """The secret itself, or a ConfigError that never shows it."""
+    if not isinstance(value, str) or len(value.strip()) < MIN_SECRET_CHARS:
+        raise ConfigError(name, REDACTED, f"must be at least {MIN_SECRET_CHARS} characters")
+    return value
+
+
+def _check_secret(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _cursor_secret(attribute.name, value)
+
+
 def _application_name(value: str) -> str | None:
     if not value or len(value) > 63:
         return "must be 1 to 63 characters"
@@ -274,11 +295,109 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         help="application_name reported to the server",
     ),
     Setting(
+        env="CHANUKA_DB_MAX_LIFETIME_S",
+        field="max_lifetime_s",
+        parse=_float,
+        check=_positive_number,
+        help="seconds after which a connection is replaced (a little jitter is added)",
+    ),
+    Setting(
+        env="CHANUKA_DB_MAX_WAITING",
+        field="max_waiting",
+        parse=_int,
+        check=lambda v: _positive_number(v, allow_zero=True),
+        help="callers allowed to queue for a connection before load is shed (0: no limit)",
+    ),
+    Setting(
+        env="CHANUKA_DB_CHECK_IDLE_S",
+        field="check_idle_s",
+        parse=_float,
+        check=lambda v: _positive_number(v, allow_zero=True),
+        help="a connection idle longer than this is checked with a round trip before lending",
+    ),
+    Setting(
+        env="CHANUKA_DB_HEALTH_INTERVAL_S",
+        field="health_interval_s",
+        parse=_float,
+        check=_positive_number,
+        help="seconds between background health checks (SELECT 1 through the pool)",
+    ),
+    Setting(
+        env="CHANUKA_DB_LEAK_THRESHOLD_S",
+        field="leak_threshold_s",
+        parse=_float,
+        check=_positive_number,
+        help="a connection held longer than this is logged as a leak, with the borrower's stack",
+    ),
+    Setting(
+        env="CHANUKA_DB_SLOW_ACQUIRE_MS",
+        field="slow_acquire_ms",
+        parse=_float,
+        check=_positive_number,
+        help="acquisitions slower than this are logged as a warning",
+    ),
+    Setting(
+        env="CHANUKA_DB_UTILIZATION_WARN",
+        field="utilization_warn",
+        parse=_float,
+        check=_fraction,
+        help="utilization (in use / max) above which a WARNING is logged",
+    ),
+    Setting(
+        env="CHANUKA_DB_UTILIZATION_ERROR",
+        field="utilization_error",
+        parse=_float,
+        check=_fraction,
+        help="utilization above which an ERROR is logged",
+    ),
+    Setting(
+        env="CHANUKA_DB_UTILIZATION_WINDOW_S",
+        field="utilization_window_s",
+        parse=_float,
+        check=lambda v: _positive_number(v, allow_zero=True),
+        help="how long utilization must stay above a threshold before it is logged",
+    ),
+    Setting(
+        env="CHANUKA_DB_BREAKER_THRESHOLD",
+        field="breaker_threshold",
+        parse=_int,
+        check=_positive_number,
+        help="consecutive connection failures that open the circuit breaker",
+    ),
+    Setting(
+        env="CHANUKA_DB_BREAKER_COOLDOWN_S",
+        field="breaker_cooldown_s",
+        parse=_float,
+        check=_positive_number,
+        help="seconds the open breaker fails fast before it lets one trial through",
+    ),
+    Setting(
+        env="CHANUKA_DB_RETRY_ATTEMPTS",
+        field="retry_attempts",
+        parse=_int,
+        check=_positive_number,
+        help="attempts (first try included) for transient connection failures",
+    ),
+    Setting(
+        env="CHANUKA_DB_RETRY_BASE_DELAY_MS",
+        field="retry_base_delay_ms",
+        parse=_float,
+        check=lambda v: _positive_number(v, allow_zero=True),
+        help="first retry delay; doubles per attempt, with full jitter",
+    ),
+    Setting(
         env="CHANUKA_DB_DATA_DIR",
         field="data_dir",
         parse=lambda text: Path(text).expanduser(),
         check=lambda v: None if str(v).strip() else "must not be empty",
         help="data directory of the embedded server (when DATABASE_URL is unset)",
+    ),
+    Setting(
+        env="CHANUKA_DB_CURSOR_SECRET",
+        field="cursor_secret",
+        parse=lambda text: _cursor_secret("CHANUKA_DB_CURSOR_SECRET", text),
+        check=lambda v: None,
+        help="key that signs keyset-paging cursors (unset: a random key per process)",
     ),
 )
 _BY_FIELD: Final = {s.field: s for s in SETTINGS}
@@ -318,13 +437,33 @@ class DatabaseConfig:
     statement_timeout_ms: int = attrs.field(default=60_000, validator=_check_field)
     slow_query_ms: float = attrs.field(default=100.0, validator=_check_field)
     application_name: str = attrs.field(default="chanuka-db", validator=_check_field)
+    max_lifetime_s: float = attrs.field(default=3600.0, validator=_check_field)
+    max_waiting: int = attrs.field(default=0, validator=_check_field)
+    check_idle_s: float = attrs.field(default=1.0, validator=_check_field)
+    health_interval_s: float = attrs.field(default=30.0, validator=_check_field)
+    leak_threshold_s: float = attrs.field(default=30.0, validator=_check_field)
+    slow_acquire_ms: float = attrs.field(default=1000.0, validator=_check_field)
+    utilization_warn: float = attrs.field(default=0.8, validator=_check_field)
+    utilization_error: float = attrs.field(default=0.9, validator=_check_field)
+    utilization_window_s: float = attrs.field(default=10.0, validator=_check_field)
+    breaker_threshold: int = attrs.field(default=5, validator=_check_field)
+    breaker_cooldown_s: float = attrs.field(default=5.0, validator=_check_field)
+    retry_attempts: int = attrs.field(default=3, validator=_check_field)
+    retry_base_delay_ms: float = attrs.field(default=50.0, validator=_check_field)
     data_dir: Path | None = attrs.field(
         default=None, validator=attrs.validators.optional(_check_field)
     )
+    cursor_secret: str | None = attrs.field(default=None, repr=False, validator=_check_secret)
 
     def __attrs_post_init__(self) -> None:
         if self.pool_min > self.pool_max:
             raise ConfigError("pool_min", self.pool_min, f"greater than pool_max ({self.pool_max})")
+        if self.utilization_warn > self.utilization_error:
+            raise ConfigError(
+                "utilization_warn",
+                self.utilization_warn,
+                f"greater than utilization_error ({self.utilization_error})",
+            )
 
     @property
     def embedded(self) -> bool:
@@ -360,6 +499,7 @@ class DatabaseConfig:
         """Each setting as a printable string (the URL redacted), for CLIs and logs."""
         values = attrs.asdict(self, recurse=False)
         values["url"] = self.url.redacted() if self.url else "(embedded PostgreSQL)"
+        values["cursor_secret"] = REDACTED if self.cursor_secret else "(random per process)"
         return {k: str(v) for k, v in values.items()}
 
 
@@ -397,15 +537,20 @@ def _parse(setting: Setting, raw: str) -> Any:
         raise ConfigError(setting.env, raw, f"must be {kind}") from None
 
 
+# Cross-checked pairs: (lower field, upper field) where lower <= upper must hold.
+_ORDERED_PAIRS: Final = {"pool_min": "pool_max", "utilization_warn": "utilization_error"}
+
+
 def _named_after_env(exc: ConfigError, env: Mapping[str, str]) -> ConfigError:
     setting = _BY_FIELD.get(exc.variable)
     if setting is None:
         return exc
+    upper = _BY_FIELD[_ORDERED_PAIRS[exc.variable]] if exc.variable in _ORDERED_PAIRS else None
     if setting.env in env:
-        reason = exc.reason.replace("pool_max", "CHANUKA_DB_POOL_MAX")
+        reason = exc.reason.replace(upper.field, upper.env) if upper else exc.reason
         return ConfigError(setting.env, env[setting.env], reason)
-    if exc.variable == "pool_min" and "CHANUKA_DB_POOL_MAX" in env:
-        # Only the maximum was set, below the profile's minimum: blame the one the user set.
-        reason = f"smaller than pool_min ({exc.value})"
-        return ConfigError("CHANUKA_DB_POOL_MAX", env["CHANUKA_DB_POOL_MAX"], reason)
+    if upper is not None and upper.env in env:
+        # Only the upper bound was set, below the profile's lower one: blame the one set.
+        reason = f"smaller than {exc.variable} ({exc.value})"
+        return ConfigError(upper.env, env[upper.env], reason)
     return exc
