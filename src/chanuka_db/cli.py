@@ -11,6 +11,7 @@ import functools
 import json
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
@@ -269,6 +270,68 @@ def _cmd_health(args: argparse.Namespace) -> int:
     return EXIT_OK if report.healthy else EXIT_FAILED
 
 
+# -- metrics -------------------------------------------------------------------------------
+
+
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    """Serve the Prometheus metrics of a Database opened from the environment until stopped."""
+    try:
+        from chanuka_db.metrics import register_metrics, serve_metrics  # noqa: PLC0415
+    except ImportError as exc:
+        print(f"chanuka-db: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from chanuka_db import Database  # noqa: PLC0415 - the services' Database (query monitor)
+
+    config = DatabaseConfig.from_env()
+    # The exporter's own pool only checks health and reads the ledger: one connection.
+    with Database(attrs.evolve(config, pool_min=min(config.pool_min, 1))) as db:
+        register_metrics(db, max_shapes=args.max_shapes, schema_interval_s=args.schema_interval)
+        with serve_metrics(port=args.port, host=args.host) as server:
+            print(f"serving chanuka-db metrics on {server.url} (Ctrl-C stops)", flush=True)
+            _wait_for_stop_signal()
+    return EXIT_OK
+
+
+def _wait_for_stop_signal() -> None:
+    """Block until SIGINT or SIGTERM; the previous handlers are restored afterwards."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+_STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
+
+
+def _add_metrics_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    metrics = commands.add_parser(
+        "metrics", help="serve Prometheus metrics (pool, queries, breaker, schema) over HTTP"
+    )
+    metrics.add_argument("--port", type=int, default=9187, help="default %(default)s")
+    metrics.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default %(default)s)"
+    )
+    metrics.add_argument(
+        "--max-shapes",
+        type=int,
+        default=200,
+        metavar="N",
+        help="statement shapes labelled one by one; the rest are summed as 'other'",
+    )
+    metrics.add_argument(
+        "--schema-interval",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how often the migration ledger is read (default %(default)s)",
+    )
+    metrics.set_defaults(handler=_cmd_metrics)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chanuka-db",
@@ -294,6 +357,7 @@ def _build_parser() -> argparse.ArgumentParser:
     health.set_defaults(handler=_cmd_health)
     _add_migration_commands(commands)
     _add_types_command(commands)
+    _add_metrics_command(commands)
     return parser
 
 
