@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
+import socket
+import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from importlib.resources import files
@@ -15,6 +20,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from chanuka_db import Conflict, Database
+from chanuka_db.cli import main
 from chanuka_db.errors import ConfigError, InvalidInput, MigrationFailed
 from chanuka_db.metrics import DatabaseCollector, register_metrics, serve_metrics
 from chanuka_db.metrics.queries import QUERY_BOUNDS, QueryCollector
@@ -52,7 +58,10 @@ def value(scraped: dict[Any, float], name: str, **labels: str) -> float:
 def do_some_work(data: Database) -> None:
     """Inserts, reads, a conflict (23505), a slow statement and a borrow that waits a while."""
     with data.unit_of_work() as uow:
-        users = [uow.users.add(NewUser(email=f"u{i}@example.org", name=f"U{i}", password_hash="h")) for i in range(5)]
+        users = [
+            uow.users.add(NewUser(email=f"u{i}@example.org", name=f"U{i}", password_hash="h"))
+            for i in range(5)
+        ]
     for user in users:
         data.repos.users.get(user.id)
     with pytest.raises(Conflict):
@@ -95,19 +104,23 @@ def test_collector_values_match_the_pool_and_the_query_monitor(data: Database) -
         operation, shape_id = collector.queries.label_of(shape.sql)
         assert (operation, shape_id) == (statement_summary(shape.sql), statement_id(shape.sql))
         labels = {"operation": operation, "shape": shape_id}
-        failed = {s: n for s, n in shape.errors.items()}
+        failed = dict(shape.errors)
         ok = value(scraped, "chanuka_db_query_duration_seconds_count", **labels, sqlstate="00000")
         assert ok == shape.count - sum(failed.values())
         for sqlstate, count in failed.items():
             assert (
-                value(scraped, "chanuka_db_query_duration_seconds_count", **labels, sqlstate=sqlstate)
+                value(
+                    scraped, "chanuka_db_query_duration_seconds_count", **labels, sqlstate=sqlstate
+                )
                 == count
             )
         assert value(scraped, "chanuka_db_query_rows_total", **labels) == shape.rows
     conflict = next(s for s in shapes if s.errors)
     assert conflict.errors == {"23505": 1} and conflict.sql.startswith("INSERT INTO")
     sleep = next(s for s in shapes if "pg_sleep" in s.sql)
-    sleep_labels = dict(zip(("operation", "shape"), collector.queries.label_of(sleep.sql), strict=True))
+    sleep_labels = dict(
+        zip(("operation", "shape"), collector.queries.label_of(sleep.sql), strict=True)
+    )
     assert value(scraped, "chanuka_db_query_slow_total", **sleep_labels) == 1
     assert value(scraped, "chanuka_db_query_duration_seconds_bucket", **sleep_labels,
                  sqlstate="00000", le="0.032768") == 0  # fmt: skip
@@ -179,7 +192,9 @@ def test_schema_read_failures_are_counted_and_the_last_status_kept(data: Databas
     collector.schema.refresh()
     families = {f.name: f for f in collector.schema.collect()}  # no new read: not due yet
     assert families["chanuka_db_schema_check_errors"].samples[0].value == 1
-    assert families["chanuka_db_schema_version"].samples == first["chanuka_db_schema_version"].samples
+    assert (
+        families["chanuka_db_schema_version"].samples == first["chanuka_db_schema_version"].samples
+    )
 
 
 def test_the_endpoint_serves_the_text_format(data: Database) -> None:
@@ -199,9 +214,11 @@ def test_the_endpoint_serves_the_text_format(data: Database) -> None:
 def test_serving_refuses_a_bad_port() -> None:
     with pytest.raises(ConfigError, match="between 0 and 65535"):
         serve_metrics(CollectorRegistry(), port=70000)
-    with serve_metrics(CollectorRegistry(), port=0) as server:
-        with pytest.raises(ConfigError, match="cannot listen"):
-            serve_metrics(CollectorRegistry(), port=server.port)
+    with (
+        serve_metrics(CollectorRegistry(), port=0) as server,
+        pytest.raises(ConfigError, match="cannot listen"),
+    ):
+        serve_metrics(CollectorRegistry(), port=server.port)
 
 
 def test_names_are_unique_conventional_and_described(data: Database) -> None:
@@ -230,7 +247,9 @@ def test_names_are_unique_conventional_and_described(data: Database) -> None:
 # -- label cardinality and monotonic counts (synthetic statements, no server needed) ------
 
 
-def _record(monitor: QueryMonitor, sql: str, seconds: float = 0.001, fail: str | None = None) -> None:
+def _record(
+    monitor: QueryMonitor, sql: str, seconds: float = 0.001, fail: str | None = None
+) -> None:
     compiled = Compiled(sql, None, (), ())
     if fail is None:
         monitor.record(compiled, [], seconds, 1, None)  # type: ignore[arg-type]
@@ -262,10 +281,14 @@ def test_label_cardinality_is_bounded_with_many_shapes() -> None:
     assert len(label_sets) == 51
     assert ("other", "other") in label_sets
     assert {operation for operation, _ in label_sets} == {"SELECT bills", "other"}
-    counts = [v for (name, _), v in scraped.items() if name == "chanuka_db_query_duration_seconds_count"]
+    counts = [
+        v for (name, _), v in scraped.items() if name == "chanuka_db_query_duration_seconds_count"
+    ]
     assert sum(counts) == 800
     other = {"operation": "other", "shape": "other"}
-    assert value(scraped, "chanuka_db_query_duration_seconds_count", **other, sqlstate="57014") == 350
+    assert (
+        value(scraped, "chanuka_db_query_duration_seconds_count", **other, sqlstate="57014") == 350
+    )
     buckets = len(QUERY_BOUNDS) + 1
     assert sum(1 for name, _ in scraped if name.endswith("_bucket")) == 51 * 2 * buckets
 
@@ -285,7 +308,9 @@ def test_counts_never_go_down_when_the_monitor_forgets_shapes() -> None:
             if key[0] != "chanuka_db_query_shapes":
                 assert scraped.get(key, -1) >= before, key
         previous = scraped
-    total = sum(v for (name, _), v in previous.items() if name == "chanuka_db_query_duration_seconds_count")
+    total = sum(
+        v for (name, _), v in previous.items() if name == "chanuka_db_query_duration_seconds_count"
+    )
     assert total <= 6 * 20  # nothing counted twice
     assert total >= 6 * 20 - 40  # at most what was forgotten between two scrapes is lost
 
@@ -319,3 +344,64 @@ def test_shape_labels() -> None:
     with pytest.raises(InvalidInput, match="schema_interval_s"):
         DatabaseCollector(Database(DatabaseConfig.for_environment(Environment.TEST)),
                           schema_interval_s=0)  # fmt: skip
+
+
+# -- chanuka-db metrics ---------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _scrape_then_stop(url: str, found: dict[str, str]) -> None:
+    """Scrape ``url`` once it answers, then ask the command to stop (SIGTERM)."""
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - local
+                    found["text"] = response.read().decode()
+                    return
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_the_metrics_command_serves_until_stopped(
+    database_url: DatabaseUrl, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url.conninfo())
+    monkeypatch.setenv("CHANUKA_ENV", "test")
+    port = _free_port()
+    found: dict[str, str] = {}
+    helper = threading.Thread(
+        target=_scrape_then_stop, args=(f"http://127.0.0.1:{port}/metrics", found)
+    )
+    before = signal.getsignal(signal.SIGTERM)
+    helper.start()
+    assert main(["metrics", "--port", str(port), "--max-shapes", "10"]) == 0
+    helper.join()
+    assert signal.getsignal(signal.SIGTERM) is before
+    assert (
+        f"serving chanuka-db metrics on http://127.0.0.1:{port}/metrics" in capsys.readouterr().out
+    )
+    families = {f.name for f in text_string_to_metric_families(found["text"])}
+    assert {"chanuka_db_pool_connections", "chanuka_db_schema_version"} <= families
+    assert "process_cpu_seconds" in families  # the exporter's own process metrics too
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_the_metrics_command_refuses_a_busy_port(
+    database_url: DatabaseUrl, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url.conninfo())
+    monkeypatch.setenv("CHANUKA_ENV", "test")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        assert main(["metrics", "--port", str(busy.getsockname()[1])]) == 2
+    assert "cannot listen" in capsys.readouterr().err

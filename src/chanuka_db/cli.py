@@ -7,12 +7,13 @@ refused), 2 bad usage or configuration.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -276,29 +277,35 @@ def _cmd_health(args: argparse.Namespace) -> int:
 def _cmd_metrics(args: argparse.Namespace) -> int:
     """Serve the Prometheus metrics of a Database opened from the environment until stopped."""
     try:
-        from chanuka_db.metrics import register_metrics, serve_metrics  # noqa: PLC0415
-    except ImportError as exc:
+        from chanuka_db.metrics import exporter_registry, serve_metrics  # noqa: PLC0415
+    except ImportError as exc:  # pragma: no cover - the dev extra installs prometheus-client
         print(f"chanuka-db: {exc}", file=sys.stderr)
         return EXIT_USAGE
     from chanuka_db import Database  # noqa: PLC0415 - the services' Database (query monitor)
 
     config = DatabaseConfig.from_env()
     # The exporter's own pool only checks health and reads the ledger: one connection.
-    with Database(attrs.evolve(config, pool_min=min(config.pool_min, 1))) as db:
-        register_metrics(db, max_shapes=args.max_shapes, schema_interval_s=args.schema_interval)
-        with serve_metrics(port=args.port, host=args.host) as server:
+    with (
+        _stop_requested() as stop,
+        Database(attrs.evolve(config, pool_min=min(config.pool_min, 1))) as db,
+    ):
+        registry = exporter_registry(
+            db, max_shapes=args.max_shapes, schema_interval_s=args.schema_interval
+        )
+        with serve_metrics(registry, port=args.port, host=args.host) as server:
             print(f"serving chanuka-db metrics on {server.url} (Ctrl-C stops)", flush=True)
-            _wait_for_stop_signal()
+            while not stop.wait(1.0):
+                pass
     return EXIT_OK
 
 
-def _wait_for_stop_signal() -> None:
-    """Block until SIGINT or SIGTERM; the previous handlers are restored afterwards."""
+@contextlib.contextmanager
+def _stop_requested() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM while the block runs; the old handlers come back."""
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
     try:
-        while not stop.wait(1.0):
-            pass
+        yield stop
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -25,7 +25,7 @@ except ImportError as exc:  # pragma: no cover - the dev extra installs it
         "chanuka_db.metrics needs prometheus-client: pip install 'chanuka-db[metrics]'"
     ) from exc
 
-from chanuka_db.metrics.collector import DatabaseCollector, register_metrics
+from chanuka_db.metrics.collector import DatabaseCollector, exporter_registry, register_metrics
 from chanuka_db.metrics.queries import QueryCollector
 from chanuka_db.metrics.schema import SchemaWatcher
 from chanuka_db.metrics.server import MetricsServer, serve_metrics
@@ -35,6 +35,7 @@ __all__ = [
     "MetricsServer",
     "QueryCollector",
     "SchemaWatcher",
+    "exporter_registry",
     "register_metrics",
     "serve_metrics",
 ]

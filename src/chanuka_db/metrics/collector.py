@@ -7,6 +7,7 @@ from importlib import metadata
 from importlib.resources.abc import Traversable
 from typing import Final
 
+from prometheus_client import GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import REGISTRY, CollectorRegistry
 
@@ -22,7 +23,7 @@ from chanuka_db.metrics.schema import SchemaWatcher
 from chanuka_db.pool import Database
 from chanuka_db.sql.monitor import QueryMonitor
 
-__all__ = ["DatabaseCollector", "register_metrics"]
+__all__ = ["DatabaseCollector", "exporter_registry", "register_metrics"]
 
 # From the distribution, not ``chanuka_db.__version__``: importing the package's face
 # would reach the repositories, a layer this one does not depend on.
@@ -119,3 +120,19 @@ def register_metrics(
     )
     (registry if registry is not None else REGISTRY).register(collector)
     return collector
+
+
+def exporter_registry(
+    db: Database, *, max_shapes: int = 200, schema_interval_s: float | None = 60.0
+) -> CollectorRegistry:
+    """A registry of its own for a standalone exporter: ``db``'s metrics and the process's.
+
+    The process, platform and garbage-collector collectors are prometheus-client's
+    (``process_*``, ``python_*``), as in its global registry.
+    """
+    registry = CollectorRegistry()
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)
+    register_metrics(db, registry, max_shapes=max_shapes, schema_interval_s=schema_interval_s)
+    return registry

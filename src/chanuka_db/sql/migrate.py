@@ -320,9 +320,11 @@ class MigrationRunner:
             self._log_failure(exc, (time.perf_counter() - started) * 1000, fields)
             raise
         done = "applied" if applying else "rolled back"
-        event = "applied" if applying else "rolled_back"
         self._say(
-            f"{done} {migration.label} in {elapsed_ms} ms", event, duration_ms=elapsed_ms, **fields
+            f"{done} {migration.label} in {elapsed_ms} ms",
+            "applied" if applying else "rolled_back",
+            duration_ms=elapsed_ms,
+            **fields,
         )
 
     def _say(self, message: str, event: str, **fields: Any) -> None:
