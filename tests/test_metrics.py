@@ -370,12 +370,17 @@ def _scrape_then_stop(url: str, found: dict[str, str]) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-@pytest.mark.usefixtures("clean_env")
-def test_the_metrics_command_serves_until_stopped(
-    database_url: DatabaseUrl, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.fixture
+def exporter_env(
+    clean_env: None, database_url: DatabaseUrl, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The environment the command reads: this test's database, the test profile."""
     monkeypatch.setenv("DATABASE_URL", database_url.conninfo())
     monkeypatch.setenv("CHANUKA_ENV", "test")
+
+
+@pytest.mark.usefixtures("exporter_env")
+def test_the_metrics_command_serves_until_stopped(capsys: pytest.CaptureFixture[str]) -> None:
     port = _free_port()
     found: dict[str, str] = {}
     helper = threading.Thread(
@@ -394,14 +399,21 @@ def test_the_metrics_command_serves_until_stopped(
     assert "process_cpu_seconds" in families  # the exporter's own process metrics too
 
 
-@pytest.mark.usefixtures("clean_env")
-def test_the_metrics_command_refuses_a_busy_port(
-    database_url: DatabaseUrl, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("DATABASE_URL", database_url.conninfo())
-    monkeypatch.setenv("CHANUKA_ENV", "test")
+@pytest.mark.usefixtures("exporter_env")
+def test_the_metrics_command_refuses_a_busy_port(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         assert main(["metrics", "--port", str(busy.getsockname()[1])]) == 2
     assert "cannot listen" in capsys.readouterr().err
+
+
+def test_a_pool_database_without_a_query_monitor(db: Any) -> None:
+    collector = DatabaseCollector(db, schema_interval_s=None)
+    assert collector.queries is None and collector.schema is None
+    names = {family.name for family in collector.collect()}
+    assert "chanuka_db_pool_connections" in names
+    assert not any(name.startswith(("chanuka_db_query", "chanuka_db_schema")) for name in names)
+    assert names <= {family.name for family in collector.describe()}
+    monitor = QueryMonitor()
+    assert DatabaseCollector(db, queries=monitor).queries is not None
