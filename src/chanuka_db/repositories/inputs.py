@@ -3,6 +3,9 @@
 Every check returns the value to use (normalised where that is part of the contract, as
 with IP addresses) or raises :class:`~chanuka_db.errors.InvalidInput` with the argument's
 name, so a bad request never reaches the server and never leaves anything half-written.
+:func:`column_arrays` then shapes checked inserts into one array per column, for batch
+inserts written as ``INSERT ... SELECT ... FROM unnest(...)``: one statement, and one
+statement text, whatever the batch size.
 """
 
 from __future__ import annotations
@@ -12,20 +15,26 @@ import enum
 import ipaddress
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Final, TypeVar
 
 from chanuka_db.errors import InvalidInput
 from chanuka_db.sql.binding import text_binder
+from chanuka_db.sql.rows import dump
+from chanuka_db.types import UNSET, TableRef
+from chanuka_db.types.expr import info_of
+from chanuka_db.types.models import Insert
 
 __all__ = [
     "RankedEnum",
+    "column_arrays",
     "duration_arg",
     "enum_arg",
     "instance_arg",
     "int_arg",
     "ip_arg",
     "items_arg",
+    "only_fields",
     "optional_text_arg",
     "text_arg",
     "token_hash_arg",
@@ -152,3 +161,24 @@ def items_arg(name: str, values: Iterable[Any], cls: type[T], *, max_items: int)
     if len(items) > max_items:
         raise InvalidInput(name, f"{len(items)} items; {max_items} at most")
     return [instance_arg(f"{name}[{index}]", item, cls) for index, item in enumerate(items)]
+
+
+def only_fields(name: str, row: Insert, allowed: Iterable[str]) -> None:
+    """Refuse a field ``row`` sets outside ``allowed`` (never silently drop what was asked)."""
+    extra = sorted(set(row.changes()) - set(allowed))
+    if extra:
+        raise InvalidInput(f"{name}.{extra[0]}", f"cannot be set here (allowed: {sorted(allowed)})")
+
+
+def column_arrays(
+    table: TableRef, rows: Sequence[Insert], names: Sequence[str]
+) -> dict[str, list[Any]]:
+    """For each column in ``names``, its values across ``rows`` (UNSET as NULL, JSON dumped)."""
+    info = info_of(table)
+    arrays: dict[str, list[Any]] = {}
+    for name in names:
+        column = info.column(name)
+        arrays[name] = [
+            None if (value := getattr(row, name)) is UNSET else dump(column, value) for row in rows
+        ]
+    return arrays
