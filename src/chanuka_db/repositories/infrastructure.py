@@ -10,8 +10,6 @@ from __future__ import annotations
 import builtins
 from typing import Final
 
-import attrs
-
 from chanuka_db.errors import NotFound
 from chanuka_db.repositories.base import TableRepository
 from chanuka_db.repositories.inputs import int_arg, optional_text_arg, text_arg
@@ -26,7 +24,8 @@ from chanuka_db.repositories.sync import (
     SyncErrorRepository,
     SyncJobRepository,
 )
-from chanuka_db.sql import Page, count, paginate, select
+from chanuka_db.repositories.tallies import read_tally, tally
+from chanuka_db.sql import Page, paginate, select
 from chanuka_db.types import (
     Department,
     DepartmentPatch,
@@ -61,19 +60,7 @@ _DEPARTMENT_BY_NAME = select(_d, Department).where(_d.name == Param("name"))
 _ACTIVE_DEPARTMENTS = select(_d, Department).where(_d.is_active.eq(True)).order_by(_d.name.asc())
 _EVALUATIONS = select(_v, Evaluation).order_by(_v.created_at.desc(), _v.id.desc())
 
-
-@attrs.frozen
-class _StatusCount:
-    status: str
-    n: int
-
-
-_EVALUATION_STATUSES = (
-    select(_v, _StatusCount, n=count())
-    .where(_v.department_id == Param("department_id"))
-    .group_by(_v.status)
-    .order_by(_v.status.asc())
-)
+_EVALUATION_STATUSES = tally(_v.status, within=_v.department_id)
 
 
 def _department_id_arg(department_id: object) -> int:
@@ -124,11 +111,8 @@ class EvaluationRepository(TableRepository[Evaluation, NewEvaluation, Evaluation
 
     def count_by_status(self, department_id: int) -> dict[str, int]:
         """How many of a department's evaluations are in each status; one statement."""
-        with self._runner.reading() as ex:
-            rows = _EVALUATION_STATUSES.fetch_all(
-                ex, department_id=_department_id_arg(department_id)
-            )
-        return {row.status: row.n for row in rows}
+        key = _department_id_arg(department_id)
+        return read_tally(self._runner, _EVALUATION_STATUSES, key)
 
 
 class NotificationRepository(TableRepository[Notification, NewNotification, NotificationPatch]):

@@ -30,12 +30,12 @@ from chanuka_db.repositories.inputs import (
     only_fields,
     text_arg,
 )
+from chanuka_db.repositories.tallies import read_tally, tally
 from chanuka_db.sql import (
     NOW,
     JoinKind,
     Page,
     assign,
-    count,
     paginate,
     select,
     trusted,
@@ -213,19 +213,7 @@ _JOB_ERRORS = (
 )
 _JOB_ERRORS_AT_LEAST = _JOB_ERRORS.where(_e.level.in_(Param("levels")))
 
-
-@attrs.frozen
-class _LevelCount:
-    level: str
-    n: int
-
-
-_ERROR_LEVELS = (
-    select(_e, _LevelCount, n=count())
-    .where(_e.job_id == Param("job_id"))
-    .group_by(_e.level)
-    .order_by(_e.level.asc())
-)
+_ERROR_LEVELS = tally(_e.level, within=_e.job_id)
 
 _CONFLICT_COLUMNS: Final = (
     "id, data_type, record_id, resolution, resolved_value, resolved_by, resolved_at,"
@@ -402,9 +390,7 @@ class SyncErrorRepository(TableRepository[SyncError, NewSyncError, SyncErrorPatc
 
     def level_counts(self, job_id: str) -> dict[str, int]:
         """How many errors the job logged at each level; one statement."""
-        with self._runner.reading() as ex:
-            rows = _ERROR_LEVELS.fetch_all(ex, job_id=_id_arg("job_id", job_id))
-        return {row.level: row.n for row in rows}
+        return read_tally(self._runner, _ERROR_LEVELS, _id_arg("job_id", job_id))
 
 
 def _conflict_arg(where: str, item: object) -> tuple[NewSyncConflict, list[NewConflictSource]]:
