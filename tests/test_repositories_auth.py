@@ -38,9 +38,11 @@ def test_tokens_are_random_and_hashes_are_sha256_hex() -> None:
 def test_a_session_is_created_and_found_with_its_user_in_one_statement(data: Database) -> None:
     user = add_user(data)
     token_hash = fresh_hash()
-    session = data.repos.sessions.create(
-        user.id, token_hash, ttl=HOUR, ip_address=" 196.201.214.10 ", user_agent="Firefox"
-    )
+    with data.queries.count() as counted:
+        session = data.repos.sessions.create(
+            user.id, token_hash, ttl=HOUR, ip_address=" 196.201.214.10 ", user_agent="Firefox"
+        )
+    assert counted.total == 1
     assert (session.id, session.user_id, session.is_active) == (token_hash, user.id, True)
     assert session.expires_at - session.created_at == HOUR  # computed by the server
     assert (session.ip_address, session.user_agent, session.token) == (
@@ -239,7 +241,9 @@ def test_refresh_tokens_are_issued_for_own_active_sessions_only(
     user, other = add_user(data, 1), add_user(data, 2)
     session = fresh_hash()
     data.repos.sessions.create(user.id, session, ttl=HOUR)
-    token = data.repos.refresh_tokens.issue(user.id, session, fresh_hash(), ttl=HOUR)
+    with data.queries.count() as counted:
+        token = data.repos.refresh_tokens.issue(user.id, session, fresh_hash(), ttl=HOUR)
+    assert counted.total == 1
     assert token.session_id == session
     assert token.expires_at - token.created_at == HOUR
     with pytest.raises(NotFound):

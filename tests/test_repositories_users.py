@@ -132,6 +132,8 @@ def test_change_password_signs_out_the_other_sessions(data: Database) -> None:
     assert data.repos.sessions.list_active(user.id) == []
     with pytest.raises(NotFound):
         data.repos.users.change_password(uuid.uuid4(), "x")
+    with pytest.raises(InvalidInput, match="change_password"):
+        data.repos.users.update(user.id, UserPatch(password_hash="sneaky"))
     with pytest.raises(InvalidInput, match="keep_token_hash"):
         data.repos.users.change_password(user.id, "x", keep_token_hash="current")
     with pytest.raises(InvalidInput, match="password_hash"):

@@ -246,7 +246,13 @@ class UserRepository(TableRepository[PublicUser, NewUser, UserPatch]):
         return super().add_many(normalized, batch_size=batch_size)
 
     def update(self, key: Any, patch: UserPatch) -> PublicUser:
-        """Change an account (a new email is normalised); passwords: :meth:`change_password`."""
+        """Change an account (a new email is normalised).
+
+        A new password goes through :meth:`change_password`, which also signs the other
+        sessions out; a patch that sets ``password_hash`` is refused.
+        """
+        if type(patch) is UserPatch and patch.password_hash is not UNSET:
+            raise InvalidInput("patch.password_hash", "use change_password()")
         return super().update(key, _with_normalized_email(patch))
 
     def find_by_email(self, email: str, *, active_only: bool = True) -> PublicUser | None:
