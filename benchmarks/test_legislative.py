@@ -1,7 +1,7 @@
 """Hot legislative operations through the repositories against raw psycopg (same SQL).
 
-Data: 1 000 bills (1 kB of text each), 300 users; one busy bill with 300 top-level comments, 5 replies each,
-and votes. One autocommit connection per client.
+Data: 1 000 bills (1 kB of text each), 300 users; one busy bill with 300 top-level
+comments, 5 replies each, and votes. One autocommit connection per client.
 
   threads   comments.list_threaded: a page of 20 threads with 3 replies each (2 statements)
   detail    bills.detail: bill, sponsors, totals and 5 latest comments (2 statements)

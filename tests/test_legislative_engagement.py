@@ -165,3 +165,12 @@ def test_generic_writes_move_the_bill_counters_too(
     with pytest.raises(InvalidInput, match="bill_id"):
         data.repos.engagement.update(row.id, BillEngagementPatch(bill_id=bill.id))
     assert counters(conn, bill.id) == engagement_sums(conn, bill.id)
+
+
+def test_single_generic_adds_name_their_argument(data: Database) -> None:
+    with pytest.raises(InvalidInput, match=r"^new: expected NewBillEngagement"):
+        data.repos.engagement.add(BillEngagementPatch(view_count=1))  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match=r"^new: expected NewBillTag"):
+        data.repos.tags.add(BillEngagementPatch(view_count=1))  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match=r"^new: expected NewCommentVote"):
+        data.repos.votes.add(BillEngagementPatch(view_count=1))  # type: ignore[arg-type]

@@ -575,6 +575,7 @@ class BillTagRepository(TableRepository[BillTag, NewBillTag, BillTagPatch]):
 
     def add(self, new: NewBillTag) -> BillTag:
         """Insert one tag row and mirror it into ``bills.tags``: 2 statements."""
+        self._check_input(new, Insert, "new")
         return self.add_many([new])[0]
 
     def add_many(

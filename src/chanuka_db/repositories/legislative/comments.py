@@ -402,6 +402,7 @@ class CommentVoteRepository(TableRepository[CommentVote, NewCommentVote, Comment
 
     def add(self, new: NewCommentVote) -> CommentVote:
         """Insert a vote and count it: 3 statements (lock, insert, recount)."""
+        self._check_input(new, Insert, "new")
         return self.add_many([new])[0]
 
     def add_many(

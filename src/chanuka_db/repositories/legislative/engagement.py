@@ -36,7 +36,7 @@ from chanuka_db.repositories.legislative.statements import ENGAGE, map_page
 from chanuka_db.sql import Page, delete, paginate, select, trusted
 from chanuka_db.types import BillEngagement, BillEngagementPatch, NewBillEngagement, Param, tables
 from chanuka_db.types.expr import Ordering
-from chanuka_db.types.models import Patch
+from chanuka_db.types.models import Insert, Patch
 
 __all__ = ["BillEngagementRepository"]
 
@@ -199,6 +199,7 @@ class BillEngagementRepository(
 
     def add(self, new: NewBillEngagement) -> BillEngagement:
         """Insert an engagement row and add its counters to the bill's: 2 statements."""
+        self._check_input(new, Insert, "new")
         return self.add_many([new])[0]
 
     def add_many(
