@@ -110,12 +110,15 @@ _STATS: Final = trusted(
 
 
 def _threads(order: LiteralString) -> Trusted:
-    """A page of top-level comments in ``order``, with the total (``count(*) OVER ()``).
+    """A page of top-level comments in ``order``, with the total in every row.
 
     The page is cut first, so authors and reply counts are looked up for its rows only.
+    The total is an uncorrelated subquery (run once, an index-only count), not a window
+    over every comment: the recent and oldest pages then read 20 rows by the index.
     """
     return trusted(
-        "WITH c AS (SELECT *, count(*) OVER () AS total FROM bill_comments AS c"
+        "WITH c AS (SELECT *, (SELECT count(*) FROM bill_comments"
+        " WHERE bill_id = %(bill)s AND parent_comment_id IS NULL) AS total FROM bill_comments AS c"
         " WHERE c.bill_id = %(bill)s AND c.parent_comment_id IS NULL"
         " ORDER BY " + order + " LIMIT %(limit)s OFFSET %(offset)s)"
         " SELECT " + COMMENT_COLUMNS + ", c.total FROM c JOIN users AS u ON u.id = c.user_id"

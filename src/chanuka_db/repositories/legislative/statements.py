@@ -94,7 +94,7 @@ def windowed_page(
     page_size: int,
     build: Callable[[list[tuple[Any, ...]]], list[T]],
 ) -> Page[T]:
-    """A page from ``statement``, whose last column is ``count(*) OVER ()``: the total.
+    """A page from ``statement``, whose last column is the total (``count(*) OVER ()``).
 
     ``statement`` takes ``%(limit)s``/``%(offset)s``. One statement; past the last page
     (no row to carry the total) ``count_statement`` counts. ``build`` makes the items.
