@@ -229,3 +229,21 @@ def data(database_url: DatabaseUrl) -> Iterator[ServicesDatabase]:
     )
     with ServicesDatabase(config) as database:
         yield database
+
+
+@pytest.fixture(scope="session")
+def seeded_small_url(pg_server: PgServer, template_database: str) -> Iterator[DatabaseUrl]:
+    """A database of the session holding the generator's ``small`` load (seed 1), analyzed.
+
+    Loaded once per session (about 7-15 s) for the tests that need realistic volumes: the
+    query-plan gate and the demo. Tests may add rows; none may delete the seeded ones.
+    """
+    from chanuka_db.seed import seed
+
+    name = unique_name("small")
+    url = pg_server.create_database(name, template=template_database)
+    try:
+        seed(url, "small")
+        yield url
+    finally:
+        pg_server.drop_database(name)
