@@ -27,6 +27,7 @@ from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl, Environment
 from chanuka_db.pool.embedded import EmbeddedServer, ensure_running
 from chanuka_db.repositories import Database as ServicesDatabase
 from chanuka_db.sql.migrate import MigrationRunner
+from tests.plan_gate_support import record_repository_statements  # noqa: F401 - autouse fixture
 
 # Throwaway servers need no durability; this makes CREATE DATABASE ... TEMPLATE fast.
 _FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
@@ -247,3 +248,8 @@ def seeded_small_url(pg_server: PgServer, template_database: str) -> Iterator[Da
         yield url
     finally:
         pg_server.drop_database(name)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``last`` run after all others (the plan gate explains what they ran)."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)

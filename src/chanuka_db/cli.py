@@ -404,7 +404,16 @@ def _add_seed_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
 # -- the demo ---------------------------------------------------------------------------
 
 
-@_usage_on_invalid_input
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
+    return value
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from chanuka_db.demo import render, run_demo  # noqa: PLC0415 - loads the repositories
     from chanuka_db.seed.progress import RichProgress  # noqa: PLC0415
@@ -439,7 +448,7 @@ def _add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     )
     demo.add_argument(
         "--rounds",
-        type=int,
+        type=_positive_int,
         default=DEFAULT_ROUNDS,
         metavar="N",
         help="times each hot operation runs after the story (default %(default)s)",
