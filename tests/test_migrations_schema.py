@@ -37,6 +37,10 @@ ADDED_FK_INDEXES = {
     "analytics_events": ("sponsor_id", "comment_id"),
     "notifications": "related_bill_id",
 }
+OPEN_ITEM_KEYS = {  # one open review item per content, one open report per reporter and content
+    "moderation_queue": ("moderation_queue_open_content_key", "content_type, content_id"),
+    "moderation_flags": ("moderation_flags_open_report_key", "content_type, content_id, reported_by"),
+}
 VOTE_CHECK = "CHECK ((vote_type = ANY (ARRAY['up'::text, 'down'::text])))"
 ROLLUP_KEY = "analytics_daily_summary_date_event_type_event_category_key"
 SEARCH_TRIGGERS = {
@@ -130,6 +134,12 @@ def _with_improvements(conn: psycopg.Connection[Any], table: Table) -> Table:
         index = f"{name}_{column}_idx"
         indexes[index] = (
             f"CREATE INDEX {index} ON {name} USING btree ({column}) WHERE ({column} IS NOT NULL)"
+        )
+    if name in OPEN_ITEM_KEYS:
+        index, keys = OPEN_ITEM_KEYS[name]
+        indexes[index] = (
+            f"CREATE UNIQUE INDEX {index} ON {name} USING btree ({keys})"
+            " WHERE (status = ANY (ARRAY['pending'::text, 'escalated'::text]))"
         )
     if name == "comment_votes":
         constraints["comment_votes_vote_type_check"] = VOTE_CHECK
