@@ -37,9 +37,13 @@ ADDED_FK_INDEXES = {
     "analytics_events": ("sponsor_id", "comment_id"),
     "notifications": "related_bill_id",
 }
-OPEN_ITEM_KEYS = {  # one open review item per content, one open report per reporter and content
+# One open review item per content, one open report per reporter and content (0014).
+OPEN_ITEM_KEYS = {
     "moderation_queue": ("moderation_queue_open_content_key", "content_type, content_id"),
-    "moderation_flags": ("moderation_flags_open_report_key", "content_type, content_id, reported_by"),
+    "moderation_flags": (
+        "moderation_flags_open_report_key",
+        "content_type, content_id, reported_by",
+    ),
 }
 VOTE_CHECK = "CHECK ((vote_type = ANY (ARRAY['up'::text, 'down'::text])))"
 ROLLUP_KEY = "analytics_daily_summary_date_event_type_event_category_key"

@@ -145,6 +145,9 @@ class Repositories:
     sponsorships = bill_sponsorships
     tags = bill_tags
 
+    # domain workflows spanning several tables
+    moderation = _Repository(moderation.ModerationRepository)
+
 
 class PooledRunner:
     """Runs each repository call on a connection borrowed for that call (no unit of work)."""
