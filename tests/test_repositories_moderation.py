@@ -23,7 +23,12 @@ from chanuka_db.repositories.moderation import (
     Severity,
 )
 from chanuka_db.sql.migrate import MigrationRunner
-from chanuka_db.types import BillCommentPatch, NewBillComment, UserProfilePatch
+from chanuka_db.types import (
+    BillCommentPatch,
+    NewBillComment,
+    NewModerationQueueItem,
+    UserProfilePatch,
+)
 from tests.domain_support import World, make_users, make_world, open_data, scalar
 
 
@@ -307,6 +312,28 @@ def test_queue_ranks_severity_critical_first_never_alphabetically(
     assert [e.flag_count for e in page.items] == [1, 2, 1, 1, 1]
     assert page.items[0].summary == "Comment 2"
     assert page.items[0].author_name == "User 0"
+
+
+def test_items_without_recognised_severities_count_as_medium(data: Database, world: World) -> None:
+    legacy: list[Any] = [{"legacy": True}, [], [{"severity": "urgent"}, {"note": "x"}]]
+    for n, flags in enumerate(legacy):
+        data.repos.moderation_queue.add(
+            NewModerationQueueItem(content_type="bill", content_id=world.bill_id + n, flags=flags)
+        )
+    data.repos.moderation.flag(ContentRef.comment(world.comment_id), "spam", world.users[1])
+    page = data.repos.moderation.queue()
+    assert [(e.severity, e.flag_count) for e in page.items] == [
+        (Severity.MEDIUM, 1),
+        (Severity.MEDIUM, 0),
+        (Severity.MEDIUM, 2),
+        (Severity.LOW, 1),
+    ]
+    assert [e.summary for e in page.items] == [
+        "Finance Bill 2026",
+        None,
+        None,
+        "This clause is a scandal.",
+    ]
 
 
 def test_queue_is_one_statement_whatever_the_page_size(data: Database, world: World) -> None:

@@ -23,8 +23,10 @@ content is the same report. ``content_flags`` (the older category-checked report
 refuses ``sponsor_transparency``) is not written: recording every report twice is the
 duplication the consolidation removes; it keeps its generic repository for the rows it holds.
 
-An item's severity is the highest severity of its reports, ranked critical > high > medium
-> low (a report without a recognised severity counts as medium, the column's default).
+An item's severity is the highest severity among its reports, ranked critical > high >
+medium > low; an item none of whose reports has a recognised severity counts as medium (the
+column's default). It is read from the item's own ``flags`` array with containment tests
+(``flags @> '[{"severity": "critical"}]'``): no join and no set-returning function per item.
 """
 
 from __future__ import annotations
@@ -382,37 +384,39 @@ _OPEN_REPORT = trusted(
 _QUEUE = trusted(
     """
     WITH ranked AS (
-        SELECT q.*, r.severity_rank,
-               CASE jsonb_typeof(q.flags) WHEN 'array' THEN jsonb_array_length(q.flags)
-                    ELSE 1 END AS flag_count
+        SELECT q.id, q.priority, q.created_at,
+               CASE WHEN q.flags @> '[{"severity": "critical"}]' THEN 4
+                    WHEN q.flags @> '[{"severity": "high"}]' THEN 3
+                    WHEN q.flags @> '[{"severity": "medium"}]' THEN 2
+                    WHEN q.flags @> '[{"severity": "low"}]' THEN 1
+                    ELSE 2 END AS severity_rank
           FROM moderation_queue AS q
-         CROSS JOIN LATERAL (
-               SELECT coalesce(max(CASE s #>> '{}' WHEN 'critical' THEN 4 WHEN 'high' THEN 3
-                                                   WHEN 'low' THEN 1 ELSE 2 END), 2)
-                      AS severity_rank
-                 FROM jsonb_path_query(q.flags, 'lax $[*].severity') AS s) AS r
          WHERE q.status = ANY(%(statuses)s::text[])
            AND (%(content_type)s::text IS NULL OR q.content_type = %(content_type)s::text)
            AND (%(auto_flagged)s::boolean IS NULL
                 OR coalesce(q.auto_flagged, false) = %(auto_flagged)s::boolean)
-           AND r.severity_rank >= %(min_rank)s::integer
+    ), matched AS (
+        SELECT * FROM ranked
+         WHERE %(min_rank)s::integer <= 1 OR severity_rank >= %(min_rank)s::integer
     )
     SELECT t.total,
            p.id, p.content_type, p.content_id, p.user_id, p.flags, p.priority, p.status,
            p.auto_flagged, p.flag_reasons, p.moderator_id, p.moderator_notes, p.reviewed_at,
            p.created_at, p.updated_at,
-           p.severity_rank, p.flag_count,
+           r.severity_rank,
+           CASE jsonb_typeof(p.flags) WHEN 'array' THEN jsonb_array_length(p.flags) ELSE 1 END,
            coalesce(b.title,
                     CASE WHEN length(c.content) > 160 THEN left(c.content, 159) || '…'
                          ELSE c.content END,
                     pu.name,
                     sp.name || ': ' || st.disclosure_type) AS summary,
            au.name AS author_name
-      FROM (SELECT count(*) AS total FROM ranked) AS t
+      FROM (SELECT count(*) AS total FROM matched) AS t
       LEFT JOIN LATERAL (
-            SELECT * FROM ranked
+            SELECT * FROM matched
              ORDER BY severity_rank DESC, priority DESC, created_at, id
-             LIMIT %(limit)s OFFSET %(offset)s) AS p ON true
+             LIMIT %(limit)s OFFSET %(offset)s) AS r ON true
+      LEFT JOIN moderation_queue AS p ON p.id = r.id
       LEFT JOIN bills AS b ON p.content_type = 'bill' AND b.id = p.content_id
       LEFT JOIN bill_comments AS c ON p.content_type = 'bill_comment' AND c.id = p.content_id
       LEFT JOIN user_profiles AS up ON p.content_type = 'user_profile' AND up.id = p.content_id
@@ -421,7 +425,7 @@ _QUEUE = trusted(
         ON p.content_type = 'sponsor_transparency' AND st.id = p.content_id
       LEFT JOIN sponsors AS sp ON sp.id = st.sponsor_id
       LEFT JOIN users AS au ON au.id = p.user_id
-     ORDER BY p.severity_rank DESC, p.priority DESC, p.created_at, p.id
+     ORDER BY r.severity_rank DESC, r.priority DESC, r.created_at, r.id
     """
 )
 

@@ -147,6 +147,7 @@ class Repositories:
 
     # domain workflows spanning several tables
     moderation = _Repository(moderation.ModerationRepository)
+    analytics = _Repository(analytics.AnalyticsRepository)
 
 
 class PooledRunner:
