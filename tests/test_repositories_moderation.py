@@ -371,6 +371,26 @@ def test_queue_summarises_every_kind_of_content(data: Database, world: World) ->
     assert comment.endswith("…")
 
 
+def test_entry_shows_one_item_open_or_decided(data: Database, world: World) -> None:
+    moderator = make_users(data, 1, start=50, role="moderator")[0]
+    moderation = data.repos.moderation
+    flagged = moderation.flag(ContentRef.bill(world.bill_id), "harassment", world.users[1])
+    with data.queries.count() as counted:
+        entry = moderation.entry(flagged.item.id)
+    assert counted.total == 1
+    assert (entry.item, entry.severity, entry.summary) == (
+        flagged.item,
+        Severity.HIGH,
+        "Finance Bill 2026",
+    )
+    moderation.decide(flagged.item.id, "dismiss", moderator, reason="fine")
+    assert moderation.entry(flagged.item.id).item.status == "approved"
+    with pytest.raises(NotFound):
+        moderation.entry(flagged.item.id + 1)
+    with pytest.raises(InvalidInput, match="item"):
+        moderation.entry(0)
+
+
 def test_queue_filters(data: Database, world: World) -> None:
     moderation = data.repos.moderation
     moderator = make_users(data, 1, start=50, role="moderator")[0]

@@ -392,6 +392,7 @@ _QUEUE = trusted(
                     ELSE 2 END AS severity_rank
           FROM moderation_queue AS q
          WHERE q.status = ANY(%(statuses)s::text[])
+           AND (%(item)s::integer IS NULL OR q.id = %(item)s::integer)
            AND (%(content_type)s::text IS NULL OR q.content_type = %(content_type)s::text)
            AND (%(auto_flagged)s::boolean IS NULL
                 OR coalesce(q.auto_flagged, false) = %(auto_flagged)s::boolean)
@@ -554,6 +555,7 @@ class _QueueFilter:
 
     def params(self) -> dict[str, Any]:
         return {
+            "item": None,
             "statuses": [status.value for status in self.statuses],
             "content_type": None if self.content_type is None else self.content_type.value,
             "auto_flagged": self.auto_flagged,
@@ -573,8 +575,8 @@ class ModerationRepository:
     """The moderation workflow over the five moderation tables: flag, queue, decide, stats.
 
     Reachable as ``uow.moderation`` (and ``db.repos.moderation``). Statements: ``flag`` 1
-    (2 for a repeated report), ``queue`` 1 whatever the page size, ``decide`` 2 in one
-    transaction, ``stats`` 3.
+    (2 for a repeated report), ``queue`` 1 whatever the page size, ``entry`` 1, ``decide``
+    2 in one transaction, ``stats`` 3.
     """
 
     __slots__ = ("_runner",)
@@ -656,6 +658,20 @@ class ModerationRepository:
         total = rows[0][0]
         items = [_queue_entry(row) for row in rows if row[1] is not None]
         return Page(items, total, number, size, (number - 1) * size + len(items) < total)
+
+    def entry(self, item: int) -> QueueEntry:
+        """One review item (open or decided) as the queue shows it: one statement.
+
+        :class:`NotFound` when there is no such item.
+        """
+        item_id = check_id(item, "item")
+        params = _QueueFilter(statuses=tuple(QueueStatus)).params()
+        params |= {"item": item_id, "limit": 1, "offset": 0}
+        with self._runner.reading() as ex:
+            rows = ex.fetch_trusted(_QUEUE, params)
+        if rows[0][1] is None:
+            raise NotFound("moderation_queue", item_id)
+        return _queue_entry(rows[0])
 
     def decide(
         self,
