@@ -322,6 +322,6 @@ def test_module_functions_use_the_shipped_migrations(empty_database_url: Databas
 
     assert len(migrate.migrate(empty_database_url)) == len(load_migrations())
     assert migrate.status(empty_database_url).up_to_date
-    assert [m.version for m in migrate.rollback(empty_database_url, steps=2)] == [13, 12]
+    assert [m.version for m in migrate.rollback(empty_database_url, steps=2)] == [15, 14]
     with pytest.raises(MigrationError, match="already has 11 applied"):
         migrate.baseline(empty_database_url)
