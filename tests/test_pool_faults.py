@@ -22,6 +22,7 @@ from chanuka_db.pool.resilience import (
     is_connection_failure,
     is_retryable_conflict,
 )
+from tests.conftest import server_directory
 
 # Quick to notice and quick to recover, so fault tests stay short.
 FAST_FAILURE = {
@@ -319,8 +320,12 @@ def test_breaker_opens_half_opens_and_closes() -> None:
 
 
 @pytest.fixture(scope="module")
-def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
-    data = tmp_path_factory.mktemp("faults") / "data"
+def own_server() -> Iterator[EmbeddedServer]:
+    with server_directory("chanuka-faults-") as scratch:
+        yield from _own_server(scratch / "data")
+
+
+def _own_server(data: Path) -> Iterator[EmbeddedServer]:
     server = ensure_running(Path(data), database="faults", cleanup="delete")
     try:
         yield server
@@ -400,9 +405,9 @@ def test_breaker_fails_fast_while_down_and_closes_when_back(
 
 @pytest.mark.embedded
 def test_database_with_no_url_starts_and_releases_the_embedded_server(
-    tmp_path: Path,
+    server_tmp: Path,
 ) -> None:
-    config = DatabaseConfig.for_environment(Environment.TEST, data_dir=tmp_path / "pgdata")
+    config = DatabaseConfig.for_environment(Environment.TEST, data_dir=server_tmp / "pgdata")
     with Database(config) as db:
         assert db.url.source == "embedded"
         with db.connection() as c:

@@ -7,6 +7,7 @@ refused), 2 bad usage or configuration.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import functools
 import json
 import signal
@@ -269,6 +270,67 @@ def _cmd_health(args: argparse.Namespace) -> int:
     return EXIT_OK if report.healthy else EXIT_FAILED
 
 
+# -- seed data ----------------------------------------------------------------------------
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+@_usage_on_invalid_input
+def _cmd_seed(args: argparse.Namespace) -> int:
+    from chanuka_db.seed import DEFER_THRESHOLD, seed  # noqa: PLC0415 - generator loads lazily
+    from chanuka_db.seed.progress import RichProgress, report_lines  # noqa: PLC0415
+    from chanuka_db.seed.runner import check_arguments  # noqa: PLC0415
+
+    check_arguments(args.scale, args.seed, args.as_of)
+    url, _ = _resolve_url(DatabaseConfig.from_env())
+    threshold = None if args.no_defer else DEFER_THRESHOLD
+    if args.no_progress or args.json:
+        summary = seed(url, args.scale, seed=args.seed, as_of=args.as_of, defer_threshold=threshold)
+    else:
+        with RichProgress() as progress:
+            summary = seed(
+                url, args.scale, seed=args.seed, as_of=args.as_of, defer_threshold=threshold,
+                progress=progress,
+            )  # fmt: skip
+    if args.json:
+        print(json.dumps({**summary.as_json(), "already_loaded": summary.already_loaded}))
+    else:
+        print("\n".join(report_lines(summary)))
+    return EXIT_OK
+
+
+def _add_seed_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from chanuka_db.seed.scales import SCALES  # noqa: PLC0415
+
+    seed = commands.add_parser(
+        "seed",
+        help="fill a migrated, empty database with deterministic, realistic data (resumable)",
+        description="Generate every table's rows for a scale and load them with COPY. The same "
+        "scale, seed and --as-of always give the same rows; an interrupted load resumes.",
+    )
+    seed.add_argument("--scale", choices=list(SCALES), default="tiny", help="how much data")
+    seed.add_argument("--seed", type=int, default=1, help="random seed (default %(default)s)")
+    seed.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the data's 'today' (default: today in UTC; a resumed load keeps its own)",
+    )
+    seed.add_argument(
+        "--no-defer",
+        action="store_true",
+        help="keep every index and foreign key live during COPY (slower; same rows)",
+    )
+    seed.add_argument("--no-progress", action="store_true", help="no progress bars")
+    seed.add_argument("--json", action="store_true", help="print the summary as JSON")
+    seed.set_defaults(handler=_cmd_seed)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chanuka-db",
@@ -294,6 +356,7 @@ def _build_parser() -> argparse.ArgumentParser:
     health.set_defaults(handler=_cmd_health)
     _add_migration_commands(commands)
     _add_types_command(commands)
+    _add_seed_command(commands)
     return parser
 
 
