@@ -50,7 +50,7 @@ def test_the_scenario_reports_merges_and_decides(
         "an item: low, 1 report(s): 'Cheap loans at example.ke!' by Chebet",
         "decided: remove (2 reports upheld, comment hidden: True); warn (1 report upheld,"
         " comment kept)",
-        "since the start: 3 reports {'upheld': 3}, actions {'remove': 1, 'warn': 1},"
+        "since the start: 3 reports {'resolved': 3}, actions {'remove': 1, 'warn': 1},"
         " 2 items decided",
     ]
     events = scalar(
@@ -59,12 +59,18 @@ def test_the_scenario_reports_merges_and_decides(
     assert events == 2
 
 
-def test_only_moderators_work_the_queue(data: Database) -> None:
+def _desk(data: Database, role: str, reason: FlagReason) -> tuple[ModuleType, Any, Any, Any]:
+    """The example module, its service, a moderator with ``role`` and a flagged comment."""
     example = _load()
     service = example.ModerationService(data)
     world = make_world(data)
-    moderator = make_users(data, 1, start=50, role="admin")[0]
-    flagged = service.report_comment(world.users[1], world.comment_id, FlagReason.SPAM)
+    moderator = make_users(data, 1, start=50, role=role)[0]
+    flagged = service.report_comment(world.users[1], world.comment_id, reason)
+    return example, service, moderator, (world, flagged)
+
+
+def test_only_moderators_work_the_queue(data: Database) -> None:
+    example, service, moderator, (world, flagged) = _desk(data, "admin", FlagReason.SPAM)
     for outsider in (world.users[0], uuid.uuid4()):
         with pytest.raises(example.NotAModerator):
             service.decide(outsider, flagged.item.id, Decision.REMOVE, "spam")
@@ -75,12 +81,8 @@ def test_only_moderators_work_the_queue(data: Database) -> None:
 
 
 def test_a_failed_decision_leaves_no_analytics_event(data: Database) -> None:
-    example = _load()
-    service = example.ModerationService(data)
-    world = make_world(data)
-    moderator = make_users(data, 1, start=50, role="moderator")[0]
-    flagged = service.report_comment(world.users[1], world.comment_id, FlagReason.OTHER)
-    service.decide(moderator, flagged.item.id, Decision.DISMISS, "fine")
+    _, service, moderator, (_, flagged) = _desk(data, "moderator", FlagReason.OTHER)
+    service.decide(moderator, flagged.item.id, Decision.APPROVE, "fine")
     with pytest.raises(Conflict, match="approved"):
         service.decide(moderator, flagged.item.id, Decision.REMOVE, "changed my mind")
     assert data.repos.analytics_events.count() == 1

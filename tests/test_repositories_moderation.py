@@ -253,7 +253,7 @@ def test_reports_racing_decisions_are_never_lost_or_orphaned(
             for entry in page.items:
                 try:
                     data.repos.moderation.decide(
-                        entry.item.id, Decision.DISMISS, moderator, reason="fine"
+                        entry.item.id, Decision.APPROVE, moderator, reason="fine"
                     )
                     decided += 1
                 except Conflict:
@@ -383,7 +383,7 @@ def test_entry_shows_one_item_open_or_decided(data: Database, world: World) -> N
         Severity.HIGH,
         "Finance Bill 2026",
     )
-    moderation.decide(flagged.item.id, "dismiss", moderator, reason="fine")
+    moderation.decide(flagged.item.id, "approve", moderator, reason="fine")
     assert moderation.entry(flagged.item.id).item.status == "approved"
     with pytest.raises(NotFound):
         moderation.entry(flagged.item.id + 1)
@@ -398,7 +398,7 @@ def test_queue_filters(data: Database, world: World) -> None:
     bill = moderation.flag(ContentRef.bill(world.bill_id), "spam", reporter, auto_detected=True)
     moderation.flag(ContentRef.comment(world.comment_id), "harassment", reporter)
     profile = moderation.flag(ContentRef.profile(world.profile_id), "other", reporter)
-    moderation.decide(profile.item.id, "dismiss", moderator, reason="fine")
+    moderation.decide(profile.item.id, "approve", moderator, reason="fine")
 
     def ids(filters: dict[str, Any]) -> list[str]:
         return [e.item.content_type for e in moderation.queue(filters).items]
@@ -475,7 +475,7 @@ def test_remove_soft_deletes_a_comment_in_one_transaction(data: Database, world:
     assert comment.content == "This clause is a scandal."  # the row is kept
     flags = data.repos.moderation_flags.list().items
     assert {(f.status, f.reviewed_by, f.resolution) for f in flags} == {
-        ("upheld", moderator, "personal attack")
+        ("resolved", moderator, "personal attack")
     }
     assert data.repos.moderation_actions.get(result.action.id) == result.action
 
@@ -490,17 +490,17 @@ def test_remove_hides_a_profile(data: Database, world: World) -> None:
     assert data.repos.user_profiles.get(world.profile_id).is_public is False
 
 
-def test_dismiss_and_warn_keep_the_content(data: Database, world: World) -> None:
+def test_approve_and_warn_keep_the_content(data: Database, world: World) -> None:
     moderator = make_users(data, 1, start=50, role="moderator")[0]
     moderation = data.repos.moderation
     item_id = _flagged_comment(data, world)
-    dismissed = moderation.decide(item_id, "dismiss", moderator, reason="robust debate")
-    assert (dismissed.item.status, dismissed.flags_closed, dismissed.content_changed) == (
+    approved = moderation.decide(item_id, "approve", moderator, reason="robust debate")
+    assert (approved.item.status, approved.flags_closed, approved.content_changed) == (
         "approved",
         2,
         False,
     )
-    assert not dismissed.action.is_reversible
+    assert not approved.action.is_reversible
     assert {f.status for f in data.repos.moderation_flags.list().items} == {"dismissed"}
     again = moderation.flag(ContentRef.comment(world.comment_id), "spam", world.users[1])
     assert again.item.id != item_id  # decided items are history: a new item opens
@@ -531,7 +531,7 @@ def test_escalation_keeps_the_item_open_for_new_reports(data: Database, world: W
     assert moderation.flag(ContentRef.comment(world.comment_id), "spam", world.users[1]).duplicate
     removed = moderation.decide(item_id, "remove", moderator, reason="unlawful")
     assert removed.flags_closed == 3
-    assert {f.status for f in data.repos.moderation_flags.list().items} == {"upheld"}
+    assert {f.status for f in data.repos.moderation_flags.list().items} == {"resolved"}
 
 
 def test_decide_refuses_and_writes_nothing(
@@ -544,13 +544,13 @@ def test_decide_refuses_and_writes_nothing(
     with pytest.raises(InvalidInput, match="a bill cannot be removed"):
         moderation.decide(bill.item.id, "remove", moderator, reason="wrong")
     with pytest.raises(InvalidReference):
-        moderation.decide(bill.item.id, "dismiss", uuid.uuid4(), reason="wrong")
+        moderation.decide(bill.item.id, "approve", uuid.uuid4(), reason="wrong")
     with pytest.raises(NotFound):
-        moderation.decide(bill.item.id + 1, "dismiss", moderator, reason="x")
+        moderation.decide(bill.item.id + 1, "approve", moderator, reason="x")
     assert _rows(conn, "SELECT * FROM moderation_queue") == before
     assert data.repos.moderation_actions.count() == 0
     assert {f.status for f in data.repos.moderation_flags.list().items} == {"pending"}
-    moderation.decide(bill.item.id, "dismiss", moderator, reason="accurate")
+    moderation.decide(bill.item.id, "approve", moderator, reason="accurate")
     with pytest.raises(Conflict, match="approved"):
         moderation.decide(bill.item.id, "warn", moderator, reason="x")
 
@@ -570,7 +570,7 @@ def test_decide_refuses_and_writes_nothing(
 def test_decide_checks_its_arguments(data: Database, call: dict[str, Any], field: str) -> None:
     arguments: dict[str, Any] = {
         "item": 1,
-        "decision": "dismiss",
+        "decision": "approve",
         "moderator": uuid.uuid4(),
         "reason": "r",
     }
@@ -623,7 +623,7 @@ def test_stats_in_three_set_based_statements(data: Database, world: World) -> No
         stats = moderation.stats(before, after)
     assert counted.total == 3
     assert stats.flags_total == 5
-    assert stats.flags_by_status == {"upheld": 2, "pending": 2, "escalated": 1}
+    assert stats.flags_by_status == {"resolved": 2, "pending": 2, "escalated": 1}
     assert list(stats.flags_by_severity.items()) == [("high", 1), ("medium", 1), ("low", 3)]
     assert stats.flags_by_reason == {"harassment": 1, "spam": 2, "misinformation": 1, "other": 1}
     assert stats.actions_by_type == {"remove": 1, "escalate": 1}
@@ -713,7 +713,7 @@ def test_migration_merges_duplicate_open_items_and_reports(database_url: Databas
             "INSERT INTO moderation_flags (content_type, content_id, flag_type, reason,"
             " reported_by, status) VALUES ('bill', 1, 'spam', 'r', %s, %s)"
         )
-        for who, status in [(reporter, "pending"), (reporter, "pending"), (reporter, "upheld")]:
+        for who, status in [(reporter, "pending"), (reporter, "pending"), (reporter, "resolved")]:
             conn.execute(flags, (who, status))
         conn.execute(flags, (other, "escalated"))
         runner.migrate()
@@ -731,7 +731,7 @@ def test_migration_merges_duplicate_open_items_and_reports(database_url: Databas
         assert [row[1:] for row in flag_rows] == [
             ("pending", None),
             ("dismissed", f"duplicate of flag #{first}"),
-            ("upheld", None),
+            ("resolved", None),
             ("escalated", None),
         ]
         with pytest.raises(psycopg.errors.UniqueViolation):

@@ -7,14 +7,18 @@ rolls a day of events up into the three summary tables and ranks trending bills 
     db.repos.analytics.rollup_day(dt.date(2026, 3, 1))     # idempotent: run it again any time
     db.repos.analytics.trending_bills(days=7, limit=10)    # from the bill summaries
 
-The roll-ups read these event types (``analytics_events.event_type``; others are counted only
-in ``analytics_daily_summary``): ``bill_view``, ``bill_share``, ``bill_track``,
-``comment_post``, ``comment_upvote``, ``comment_downvote`` and ``search``. Engagement scores
-weigh a view 1, a share 3 and a comment 5, as bill engagement does. A day is a calendar day in
-``timezone`` (default ``Africa/Nairobi``). Each roll-up is one ``INSERT ... SELECT ... ON
-CONFLICT DO UPDATE`` statement that recomputes (never accumulates) the day's rows, leaves
-rows whose numbers did not change untouched, and removes rows of groups that no longer have
-events; a day with no events at all (purged) keeps its rows.
+The roll-ups read the event vocabulary the platform (and ``chanuka-db seed``) writes:
+``bill_view``, ``bill_track``, ``share`` (of a bill), ``search`` and ``comment_vote`` (with
+``{"vote": "up"|"down"}`` in ``event_data``); every type is counted in
+``analytics_daily_summary``. Comments are counted from ``bill_comments`` (the record of
+them), their sentiment from their ``content_analysis`` scores (>= 0.6 positive, <= 0.4
+negative, neutral between; comments not analysed are in no sentiment column). Engagement
+weighs a view 1, a comment 5 and a share 3, as bill engagement does. A day is a calendar
+day in ``timezone`` (default UTC, as the generator's summaries are). Each roll-up is one
+``INSERT ... SELECT ... ON CONFLICT DO UPDATE`` statement that recomputes (never
+accumulates) the day's rows, leaves rows whose numbers did not change untouched, and removes
+rows of groups no longer in the day; a day with no events at all (purged, or never filled)
+is left exactly as it is.
 
 ``user_activity_summary`` is personal data under row-level security: the roll-up of every
 user's day is a system job and must run on the system path.
@@ -80,21 +84,19 @@ __all__ = [
     "UserActivitySummaryRepository",
 ]
 
-DEFAULT_TIMEZONE: Final = "Africa/Nairobi"
+DEFAULT_TIMEZONE: Final = "UTC"
 EVENT_BATCH: Final = 1000
 MAX_EVENT_BATCH: Final = 5000  # 13 columns x 5,000 rows stays under 65,535 parameters
 
 
 class EventType(enum.StrEnum):
-    """The event types the roll-ups count (any other type is still recorded)."""
+    """The event types the user and bill roll-ups count (any other type is still recorded)."""
 
     BILL_VIEW = "bill_view"
-    BILL_SHARE = "bill_share"
     BILL_TRACK = "bill_track"
-    COMMENT_POST = "comment_post"
-    COMMENT_UPVOTE = "comment_upvote"
-    COMMENT_DOWNVOTE = "comment_downvote"
+    SHARE = "share"
     SEARCH = "search"
+    COMMENT_VOTE = "comment_vote"  # event_data {"vote": "up"} or {"vote": "down"}
 
 
 @attrs.frozen
@@ -144,12 +146,18 @@ class MetricSummary:
 
 # -- roll-up statements ---------------------------------------------------------------------
 
-# The day's events: [day 00:00, next day 00:00) in the time zone, as instants.
-_DAY_EVENTS: Final = """
+# The day's events and comments: [day 00:00, next day 00:00) in the time zone, as instants
+# (bill_comments.created_at is a timestamp without time zone, read in the session's zone,
+# as now() wrote it).
+_DAY: Final = """
     WITH day_events AS (
         SELECT e.* FROM analytics_events AS e
          WHERE e.created_at >= (%(day)s::date)::timestamp AT TIME ZONE %(tz)s::text
            AND e.created_at < (%(day)s::date + 1)::timestamp AT TIME ZONE %(tz)s::text
+    ), day_comments AS (
+        SELECT c.id, c.bill_id, c.user_id FROM bill_comments AS c
+         WHERE c.created_at >= (%(day)s::date)::timestamp AT TIME ZONE %(tz)s::text
+           AND c.created_at < (%(day)s::date + 1)::timestamp AT TIME ZONE %(tz)s::text
     ),"""
 
 
@@ -162,9 +170,9 @@ def _rollup(
     """One roll-up statement: ``fresh`` (CTEs ending in ``fresh``: keys, then values) upserted.
 
     Rows whose values did not change are not rewritten; rows of the day whose key is no
-    longer in ``fresh`` are deleted, unless the day has no events left at all. Returns one
-    row: groups, rows written, rows removed. Built at import time from the literal names
-    given here (no value from outside reaches the text; the day and zone are parameters).
+    longer in ``fresh`` are deleted; a day without events is left alone. Returns one row:
+    groups, rows written, rows removed. Built at import time from the literal names given
+    here (no value from outside reaches the text; the day and zone are parameters).
     """
     columns = ", ".join((*keys, *values))
     updates = ", ".join(f"{v} = EXCLUDED.{v}" for v in values)
@@ -172,12 +180,14 @@ def _rollup(
     new = ", ".join(f"EXCLUDED.{v}" for v in values)
     same_key = " AND ".join(f"f.{k} IS NOT DISTINCT FROM s.{k}" for k in keys)
     return trusted(
-        _DAY_EVENTS
+        _DAY
         + fresh
         + f"""
-    , written AS (
+    , kept AS (
+        SELECT * FROM fresh WHERE EXISTS (SELECT 1 FROM day_events)
+    ), written AS (
         INSERT INTO {table} AS s ({columns}, date)
-        SELECT f.*, %(day)s::date FROM fresh AS f
+        SELECT f.*, %(day)s::date FROM kept AS f
         ON CONFLICT ({", ".join(keys)}, date) DO UPDATE SET {updates}
         WHERE ({old}) IS DISTINCT FROM ({new})
         RETURNING 1
@@ -185,10 +195,10 @@ def _rollup(
         DELETE FROM {table} AS s
          WHERE s.date = %(day)s::date
            AND EXISTS (SELECT 1 FROM day_events)
-           AND NOT EXISTS (SELECT 1 FROM fresh AS f WHERE {same_key})
+           AND NOT EXISTS (SELECT 1 FROM kept AS f WHERE {same_key})
         RETURNING 1
     )
-    SELECT (SELECT count(*) FROM fresh), (SELECT count(*) FROM written),
+    SELECT (SELECT count(*) FROM kept), (SELECT count(*) FROM written),
            (SELECT count(*) FROM removed)
     """
     )
@@ -219,6 +229,8 @@ _ROLLUP_DAILY = _rollup(
     )""",
 )
 
+# Everyone with an event or a comment that day; session time is the span of each of their
+# sessions' events, summed.
 _ROLLUP_USERS = _rollup(
     "user_activity_summary",
     ("user_id",),
@@ -241,33 +253,37 @@ _ROLLUP_USERS = _rollup(
                  WHERE user_id IS NOT NULL AND session_id IS NOT NULL
                  GROUP BY user_id, session_id) AS per_session
          GROUP BY user_id
-    ), counted AS (
+    ), acted AS (
         SELECT user_id,
-               count(DISTINCT bill_id) FILTER (WHERE event_type = 'bill_view') AS bills_viewed,
-               count(DISTINCT bill_id) FILTER (WHERE event_type = 'bill_track') AS bills_tracked,
-               count(*) FILTER (WHERE event_type = 'comment_post') AS comments_posted,
-               count(*) FILTER (WHERE event_type = 'comment_upvote') AS comments_upvoted,
-               count(*) FILTER (WHERE event_type = 'comment_downvote') AS comments_downvoted,
-               count(*) FILTER (WHERE event_type = 'search') AS searches_performed,
-               count(*) FILTER (WHERE event_type = 'bill_view')
-                 + 5 * count(*) FILTER (WHERE event_type = 'comment_post')
-                 + 3 * count(*) FILTER (WHERE event_type = 'bill_share') AS engagement_score
+               count(*) FILTER (WHERE event_type = 'bill_view') AS viewed,
+               count(*) FILTER (WHERE event_type = 'bill_track') AS tracked,
+               count(*) FILTER (WHERE event_type = 'comment_vote'
+                                  AND event_data ->> 'vote' = 'up') AS up,
+               count(*) FILTER (WHERE event_type = 'comment_vote'
+                                  AND event_data ->> 'vote' = 'down') AS down,
+               count(*) FILTER (WHERE event_type = 'search') AS searches,
+               count(*) FILTER (WHERE event_type = 'share') AS shares
           FROM day_events
          WHERE user_id IS NOT NULL
          GROUP BY user_id
+    ), posted AS (
+        SELECT user_id, count(*) AS comments FROM day_comments GROUP BY user_id
     ), fresh AS (
-        SELECT c.user_id, c.bills_viewed::integer, c.bills_tracked::integer,
-               c.comments_posted::integer, c.comments_upvoted::integer,
-               c.comments_downvoted::integer, c.searches_performed::integer,
-               coalesce(floor(sp.seconds / 60), 0)::integer AS session_duration_minutes,
-               c.engagement_score::numeric(10, 2)
-          FROM counted AS c
-          LEFT JOIN spans AS sp ON sp.user_id = c.user_id
+        SELECT coalesce(a.user_id, p.user_id) AS user_id,
+               coalesce(a.viewed, 0)::integer, coalesce(a.tracked, 0)::integer,
+               coalesce(p.comments, 0)::integer, coalesce(a.up, 0)::integer,
+               coalesce(a.down, 0)::integer, coalesce(a.searches, 0)::integer,
+               coalesce(floor(sp.seconds / 60), 0)::integer,
+               (coalesce(a.viewed, 0) + 5 * coalesce(p.comments, 0)
+                + 3 * coalesce(a.shares, 0))::numeric(10, 2)
+          FROM acted AS a
+          FULL JOIN posted AS p ON p.user_id = a.user_id
+          LEFT JOIN spans AS sp ON sp.user_id = coalesce(a.user_id, p.user_id)
     )""",
 )
 
-# Sentiment of the day's comments on a bill, from their machine scores (content_analysis):
-# >= 0.6 positive, <= 0.4 negative, between neutral; comments not analysed are not counted.
+# Every bill viewed, tracked, shared or commented on that day; unique viewers and trackers
+# are signed-in users.
 _ROLLUP_BILLS = _rollup(
     "bill_analytics_summary",
     ("bill_id",),
@@ -283,34 +299,36 @@ _ROLLUP_BILLS = _rollup(
         "sentiment_neutral",
     ),
     """
-    counted AS (
-        SELECT e.bill_id,
-               count(*) FILTER (WHERE e.event_type = 'bill_view') AS views,
-               count(DISTINCT coalesce(e.user_id::text, 'session:' || e.session_id))
-                   FILTER (WHERE e.event_type = 'bill_view') AS unique_viewers,
-               count(*) FILTER (WHERE e.event_type = 'comment_post') AS comments,
-               count(*) FILTER (WHERE e.event_type = 'bill_share') AS shares,
-               count(DISTINCT e.user_id) FILTER (WHERE e.event_type = 'bill_track')
-                   AS tracking_users,
-               count(*) FILTER (WHERE e.event_type = 'comment_post'
-                                  AND a.sentiment_score >= 0.6) AS sentiment_positive,
-               count(*) FILTER (WHERE e.event_type = 'comment_post'
-                                  AND a.sentiment_score <= 0.4) AS sentiment_negative,
-               count(*) FILTER (WHERE e.event_type = 'comment_post'
-                                  AND a.sentiment_score > 0.4 AND a.sentiment_score < 0.6)
-                   AS sentiment_neutral
-          FROM day_events AS e
+    seen AS (
+        SELECT bill_id,
+               count(*) FILTER (WHERE event_type = 'bill_view') AS views,
+               count(DISTINCT user_id) FILTER (WHERE event_type = 'bill_view') AS viewers,
+               count(*) FILTER (WHERE event_type = 'share') AS shares,
+               count(DISTINCT user_id) FILTER (WHERE event_type = 'bill_track') AS trackers
+          FROM day_events
+         WHERE bill_id IS NOT NULL AND event_type IN ('bill_view', 'bill_track', 'share')
+         GROUP BY bill_id
+    ), commented AS (
+        SELECT c.bill_id, count(*) AS comments,
+               count(*) FILTER (WHERE a.sentiment_score >= 0.6) AS positive,
+               count(*) FILTER (WHERE a.sentiment_score <= 0.4) AS negative,
+               count(*) FILTER (WHERE a.sentiment_score > 0.4 AND a.sentiment_score < 0.6)
+                   AS neutral
+          FROM day_comments AS c
           LEFT JOIN content_analysis AS a
-            ON a.content_type = 'bill_comment' AND a.content_id = e.comment_id
-         WHERE e.bill_id IS NOT NULL
-         GROUP BY e.bill_id
+            ON a.content_type = 'bill_comment' AND a.content_id = c.id
+         GROUP BY c.bill_id
     ), fresh AS (
-        SELECT bill_id, views::integer, unique_viewers::integer, comments::integer,
-               shares::integer, tracking_users::integer,
-               (views + 5 * comments + 3 * shares)::numeric(10, 2) AS engagement_score,
-               sentiment_positive::integer, sentiment_negative::integer,
-               sentiment_neutral::integer
-          FROM counted
+        SELECT coalesce(v.bill_id, m.bill_id) AS bill_id,
+               coalesce(v.views, 0)::integer, coalesce(v.viewers, 0)::integer,
+               coalesce(m.comments, 0)::integer, coalesce(v.shares, 0)::integer,
+               coalesce(v.trackers, 0)::integer,
+               (coalesce(v.views, 0) + 5 * coalesce(m.comments, 0)
+                + 3 * coalesce(v.shares, 0))::numeric(10, 2),
+               coalesce(m.positive, 0)::integer, coalesce(m.negative, 0)::integer,
+               coalesce(m.neutral, 0)::integer
+          FROM seen AS v
+          FULL JOIN commented AS m ON m.bill_id = v.bill_id
     )""",
 )
 

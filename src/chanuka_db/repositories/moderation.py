@@ -150,11 +150,11 @@ DEFAULT_SEVERITY: Final = {
 
 
 class FlagStatus(enum.StrEnum):
-    """A report's state: open (pending, escalated) or decided (upheld, dismissed)."""
+    """A report's state: open (pending, escalated) or decided (resolved: upheld; dismissed)."""
 
     PENDING = "pending"
     ESCALATED = "escalated"
-    UPHELD = "upheld"
+    RESOLVED = "resolved"
     DISMISSED = "dismissed"
 
 
@@ -173,24 +173,24 @@ OPEN_STATUSES: Final = (QueueStatus.PENDING, QueueStatus.ESCALATED)
 class Decision(enum.StrEnum):
     """What a moderator decides about an open item (``moderation_actions.action_type``).
 
-    - ``dismiss``: the reports are unfounded; the content stays (item approved).
-    - ``warn``: the reports are upheld, the content stays, its author is warned (approved).
-    - ``remove``: the reports are upheld and the content is hidden: a comment is
+    - ``approve``: the reports are unfounded (dismissed); the content stays (item approved).
+    - ``warn``: the reports are upheld (resolved), the content stays, its author is warned.
+    - ``remove``: the reports are upheld (resolved) and the content is hidden: a comment is
       soft-deleted (``is_deleted``), a profile made private (``is_public = false``);
       bills and disclosures cannot be removed this way (item rejected).
     - ``escalate``: a senior moderator must decide; the item stays open at priority 5.
     """
 
-    DISMISS = "dismiss"
+    APPROVE = "approve"
     WARN = "warn"
     REMOVE = "remove"
     ESCALATE = "escalate"
 
 
 _OUTCOME: Final = {  # decision -> (item status, report status)
-    Decision.DISMISS: (QueueStatus.APPROVED, FlagStatus.DISMISSED),
-    Decision.WARN: (QueueStatus.APPROVED, FlagStatus.UPHELD),
-    Decision.REMOVE: (QueueStatus.REJECTED, FlagStatus.UPHELD),
+    Decision.APPROVE: (QueueStatus.APPROVED, FlagStatus.DISMISSED),
+    Decision.WARN: (QueueStatus.APPROVED, FlagStatus.RESOLVED),
+    Decision.REMOVE: (QueueStatus.REJECTED, FlagStatus.RESOLVED),
     Decision.ESCALATE: (QueueStatus.ESCALATED, FlagStatus.ESCALATED),
 }
 _REMOVABLE: Final = frozenset({ContentType.BILL_COMMENT, ContentType.USER_PROFILE})
@@ -685,7 +685,7 @@ class ModerationRepository:
         """Decide the open review item ``item``: reports, action and content in one transaction.
 
         Writes the item's status (and moderator, notes, time), closes every open report of
-        the content (upheld, dismissed or escalated, with ``reason`` as the resolution),
+        the content (resolved, dismissed or escalated, with ``reason`` as the resolution),
         records a ``moderation_actions`` row, and for ``remove`` hides the content. Raises
         :class:`NotFound` for an unknown item, :class:`Conflict` for one already decided
         (or escalating an escalated one), :class:`InvalidInput` for ``remove`` on a bill
