@@ -35,7 +35,7 @@ import datetime as dt
 import enum
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, NoReturn
+from typing import Any, Final, LiteralString, NoReturn
 
 import attrs
 
@@ -52,7 +52,7 @@ from chanuka_db.repositories.validation import (
     check_uuid,
     check_window,
 )
-from chanuka_db.sql import NOW, Page, assign, select, trusted, update
+from chanuka_db.sql import NOW, Page, Trusted, assign, select, trusted, update
 from chanuka_db.sql.paging import MAX_PAGE_SIZE
 from chanuka_db.types import (
     ContentAnalysis,
@@ -378,11 +378,14 @@ _OPEN_REPORT = trusted(
     """
 )
 
+
 # One page of the queue, its total, each item's severity, and the content's summary: the
 # total is counted over the filtered items before the page is cut, and the content is joined
 # to the page's rows only.
-_QUEUE = trusted(
-    """
+def _queue_statement(where: LiteralString) -> Trusted:
+    """The queue's statement over the items matching ``where`` (literal SQL, a fixed shape)."""
+    return trusted(
+        """
     WITH ranked AS (
         SELECT q.id, q.priority, q.created_at,
                CASE WHEN q.flags @> '[{"severity": "critical"}]' THEN 4
@@ -391,11 +394,9 @@ _QUEUE = trusted(
                     WHEN q.flags @> '[{"severity": "low"}]' THEN 1
                     ELSE 2 END AS severity_rank
           FROM moderation_queue AS q
-         WHERE q.status = ANY(%(statuses)s::text[])
-           AND (%(item)s::integer IS NULL OR q.id = %(item)s::integer)
-           AND (%(content_type)s::text IS NULL OR q.content_type = %(content_type)s::text)
-           AND (%(auto_flagged)s::boolean IS NULL
-                OR coalesce(q.auto_flagged, false) = %(auto_flagged)s::boolean)
+         WHERE """
+        + where
+        + """
     ), matched AS (
         SELECT * FROM ranked
          WHERE %(min_rank)s::integer <= 1 OR severity_rank >= %(min_rank)s::integer
@@ -428,7 +429,16 @@ _QUEUE = trusted(
       LEFT JOIN users AS au ON au.id = p.user_id
      ORDER BY r.severity_rank DESC, r.priority DESC, r.created_at, r.id
     """
+    )
+
+
+_QUEUE = _queue_statement(
+    """q.status = ANY(%(statuses)s::text[])
+           AND (%(content_type)s::text IS NULL OR q.content_type = %(content_type)s::text)
+           AND (%(auto_flagged)s::boolean IS NULL
+                OR coalesce(q.auto_flagged, false) = %(auto_flagged)s::boolean)"""
 )
+_ENTRY = _queue_statement("q.id = %(item)s::integer")  # an index lookup, not a scan
 
 _q = tables.moderation_queue
 _ITEM_BY_ID = select(_q, ModerationQueueItem).where(_q.id == Param("id"))
@@ -555,7 +565,6 @@ class _QueueFilter:
 
     def params(self) -> dict[str, Any]:
         return {
-            "item": None,
             "statuses": [status.value for status in self.statuses],
             "content_type": None if self.content_type is None else self.content_type.value,
             "auto_flagged": self.auto_flagged,
@@ -665,10 +674,9 @@ class ModerationRepository:
         :class:`NotFound` when there is no such item.
         """
         item_id = check_id(item, "item")
-        params = _QueueFilter(statuses=tuple(QueueStatus)).params()
-        params |= {"item": item_id, "limit": 1, "offset": 0}
+        params = {"item": item_id, "min_rank": 0, "limit": 1, "offset": 0}
         with self._runner.reading() as ex:
-            rows = ex.fetch_trusted(_QUEUE, params)
+            rows = ex.fetch_trusted(_ENTRY, params)
         if rows[0][1] is None:
             raise NotFound("moderation_queue", item_id)
         return _queue_entry(rows[0])
