@@ -7,12 +7,14 @@ refused), 2 bad usage or configuration.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import functools
 import json
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -270,6 +272,74 @@ def _cmd_health(args: argparse.Namespace) -> int:
     return EXIT_OK if report.healthy else EXIT_FAILED
 
 
+# -- metrics -------------------------------------------------------------------------------
+
+
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    """Serve the Prometheus metrics of a Database opened from the environment until stopped."""
+    try:
+        from chanuka_db.metrics import exporter_registry, serve_metrics  # noqa: PLC0415
+    except ImportError as exc:  # pragma: no cover - the dev extra installs prometheus-client
+        print(f"chanuka-db: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from chanuka_db import Database  # noqa: PLC0415 - the services' Database (query monitor)
+
+    config = DatabaseConfig.from_env()
+    # The exporter's own pool only checks health and reads the ledger: one connection.
+    with (
+        _stop_requested() as stop,
+        Database(attrs.evolve(config, pool_min=min(config.pool_min, 1))) as db,
+    ):
+        registry = exporter_registry(
+            db, max_shapes=args.max_shapes, schema_interval_s=args.schema_interval
+        )
+        with serve_metrics(registry, port=args.port, host=args.host) as server:
+            print(f"serving chanuka-db metrics on {server.url} (Ctrl-C stops)", flush=True)
+            while not stop.wait(1.0):
+                pass
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _stop_requested() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM while the block runs; the old handlers come back."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+_STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
+
+
+def _add_metrics_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    metrics = commands.add_parser(
+        "metrics", help="serve Prometheus metrics (pool, queries, breaker, schema) over HTTP"
+    )
+    metrics.add_argument("--port", type=int, default=9187, help="default %(default)s")
+    metrics.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default %(default)s)"
+    )
+    metrics.add_argument(
+        "--max-shapes",
+        type=int,
+        default=200,
+        metavar="N",
+        help="statement shapes labelled one by one; the rest are summed as 'other'",
+    )
+    metrics.add_argument(
+        "--schema-interval",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how often the migration ledger is read (default %(default)s)",
+    )
+    metrics.set_defaults(handler=_cmd_metrics)
+
+
 # -- seed data ----------------------------------------------------------------------------
 
 
@@ -356,6 +426,7 @@ def _build_parser() -> argparse.ArgumentParser:
     health.set_defaults(handler=_cmd_health)
     _add_migration_commands(commands)
     _add_types_command(commands)
+    _add_metrics_command(commands)
     _add_seed_command(commands)
     return parser
 

@@ -126,7 +126,12 @@ def ensure_running(
     with _connect(server.admin_url) as conn:
         _apply_settings(conn, settings or {})
         _create_database(conn, database)
-    _log.info("embedded PostgreSQL ready in %s (pid %s)", target, server.pid)
+    _log.info(
+        "embedded PostgreSQL ready in %s (pid %s)",
+        target,
+        server.pid,
+        extra={"event": "chanuka_db.embedded.ready", "data_dir": str(target), "pid": server.pid},
+    )
     return server
 
 
