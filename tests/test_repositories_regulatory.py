@@ -82,6 +82,16 @@ def test_search_matches_name_party_or_constituency(data: Database, sponsors: lis
     assert (len(paged.items), paged.total, paged.has_next) == (2, 4, False)
 
 
+def test_list_is_two_statements_whatever_the_page_size(data: Database, sponsors: list[int]) -> None:
+    for size in (1, 5, 100):
+        with data.queries.count() as counted:
+            page = data.repos.sponsors.list(
+                {"is_active": True}, "-transparency_score", page_size=size
+            )
+        assert counted.total == 2  # the page and its total
+        assert (len(page.items), page.total) == (min(size, 5), 5)
+
+
 @pytest.mark.parametrize("text", ["", "  ", "x" * 201, None, "a\x00"])
 def test_search_refuses_bad_text(data: Database, text: Any) -> None:
     with pytest.raises(InvalidInput, match="text"):

@@ -35,7 +35,7 @@ import datetime as dt
 import enum
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, LiteralString, NoReturn
+from typing import TYPE_CHECKING, Any, Final, LiteralString, NoReturn
 
 import attrs
 
@@ -52,7 +52,7 @@ from chanuka_db.repositories.validation import (
     check_uuid,
     check_window,
 )
-from chanuka_db.sql import NOW, Page, Trusted, assign, select, trusted, update
+from chanuka_db.sql import NOW, Page, Trusted, Update, assign, select, trusted, update
 from chanuka_db.sql.paging import MAX_PAGE_SIZE
 from chanuka_db.types import (
     ContentAnalysis,
@@ -73,6 +73,9 @@ from chanuka_db.types import (
     Param,
     tables,
 )
+
+if TYPE_CHECKING:
+    from chanuka_db.sql import Executor
 
 __all__ = [
     "ContentAnalysisRepository",
@@ -444,7 +447,7 @@ _q = tables.moderation_queue
 _ITEM_BY_ID = select(_q, ModerationQueueItem).where(_q.id == Param("id"))
 
 
-def _close_item(decision: Decision) -> Any:
+def _close_item(decision: Decision) -> Update[ModerationQueueItem]:
     """UPDATE of an open item to the decision's status (escalation: from pending only)."""
     status, _ = _OUTCOME[decision]
     changes = [
@@ -638,7 +641,7 @@ class ModerationRepository:
             return self._open_report(ex, params)
 
     @staticmethod
-    def _open_report(ex: Any, params: dict[str, Any]) -> FlagResult:
+    def _open_report(ex: Executor, params: dict[str, Any]) -> FlagResult:
         keys = ("content_type", "content_id", "reporter")
         rows = ex.fetch_trusted(_OPEN_REPORT, {key: params[key] for key in keys})
         if not rows:
@@ -732,7 +735,7 @@ class ModerationRepository:
         return DecisionResult(closed, ModerationAction(*row[2:]), row[0], bool(row[1]))
 
     @staticmethod
-    def _refuse(ex: Any, item_id: int, decision: Decision) -> NoReturn:
+    def _refuse(ex: Executor, item_id: int, decision: Decision) -> NoReturn:
         current = _ITEM_BY_ID.fetch_optional(ex, id=item_id)
         if current is None:
             raise NotFound("moderation_queue", item_id)

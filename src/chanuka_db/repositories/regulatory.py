@@ -32,6 +32,7 @@ from chanuka_db.sql import (
     NOW,
     JoinKind,
     Page,
+    Select,
     assign,
     escape_like,
     paginate,
@@ -163,7 +164,10 @@ _TOTALS = trusted(
 )
 
 
-def _sponsorships(*, active_only: bool) -> Any:
+_SponsorshipRow = tuple[tuple["_BillKey", BillSponsorship | None], Sponsor | None]
+
+
+def _sponsorships(*, active_only: bool) -> Select[_SponsorshipRow]:
     """A bill's key LEFT JOIN its sponsorships and sponsors: no row means no such bill."""
     on: Predicate = _bs.bill_id == _b.id
     if active_only:
