@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import attrs
@@ -87,7 +88,7 @@ def test_a_cast_needs_something_of_everything() -> None:
 
 def test_steps_taken_out_of_order_say_what_is_missing(data: Database) -> None:
     known = KnownValues(**{field.name: "" for field in attrs.fields(KnownValues)})
-    scenario = CivicScenario(Recorder(data), known)
+    scenario = CivicScenario(Recorder(data), known, dt.date(2026, 1, 1))
     with pytest.raises(NotFound, match="register first"):
         scenario.read()
     scenario.citizen = uuid.uuid4()

@@ -14,6 +14,11 @@ __all__ = ["render"]
 _SQL_CHARS = 90
 
 
+def _short(sql: str) -> str:
+    """The statement on one line, cut to fit a terminal."""
+    return " ".join(sql.split())[:_SQL_CHARS]
+
+
 def _operations(report: DemoReport) -> list[str]:
     ops = report.operations
     calls = sum(op.calls for op in ops)
@@ -47,7 +52,7 @@ def _slow(report: DemoReport) -> list[str]:
     if report.slow_statements:
         lines = [f"slow queries (over {threshold:.0f} ms): {len(report.slow_statements)}"]
         lines += [
-            f"  {s.duration_ms:>9.1f} ms  {s.operation}: {s.sql[:_SQL_CHARS]}"
+            f"  {s.duration_ms:>9.1f} ms  {s.operation}: {_short(s.sql)}"
             for s in report.slow_statements
         ]
     else:
@@ -55,7 +60,7 @@ def _slow(report: DemoReport) -> list[str]:
     lines.append("slowest statement shapes (by their longest run):")
     lines += [
         f"  max {s.max_ms:>8.2f} ms  p50 {s.p50_ms:>7.2f} ms  x{s.count:<5} "
-        f"{statement_summary(s.sql)}: {s.sql[:_SQL_CHARS]}"
+        f"{statement_summary(s.sql)}: {_short(s.sql)}"
         for s in report.slowest_shapes
     ]
     return lines

@@ -159,7 +159,9 @@ def run_demo(
         echo(f"data: scale {loaded.scale} {state} ({loaded.rows:,} rows, as of {loaded.as_of})")
         recorder = Recorder(db)
         story = []
-        for number, (title, step) in enumerate(CivicScenario(recorder, loaded.known).steps(), 1):
+        for number, (title, step) in enumerate(
+            CivicScenario(recorder, loaded.known, loaded.as_of).steps(), 1
+        ):
             echo(f"{number}. {title}")
             lines = step()
             for line in lines:

@@ -2,10 +2,10 @@
 
 A citizen registers and signs in, searches for "finance bill", reads a bill and its
 discussion, comments, votes and follows the bill; the bill moves to its next stage and
-its followers are told; a moderator works the review queue; the nightly analytics
-roll-up runs. Each step is one or a few timed operations (:class:`~.timing.Recorder`),
-and prints what it saw. Running it again works: each run registers a new citizen, and the
-bill it moves is one that has a next stage left.
+its followers are told; she reports a misleading comment and a moderator works the review
+queue; the nightly analytics roll-up runs. Each step is one or a few timed operations
+(:class:`~.timing.Recorder`), and prints what it saw. Running it again works: each run
+registers a new citizen, and the bill it moves is one that has a next stage left.
 """
 
 from __future__ import annotations
@@ -26,6 +26,14 @@ from chanuka_db.repositories.legislative import (
     EngagementKind,
     VoteType,
 )
+from chanuka_db.repositories.moderation import (
+    ContentRef,
+    ContentType,
+    Decision,
+    FlagReason,
+    QueueEntry,
+    Severity,
+)
 from chanuka_db.repositories.users import hash_token, new_token
 from chanuka_db.types import NewBillComment, NewUser, Session
 
@@ -40,6 +48,7 @@ __all__ = ["CivicScenario", "hash_password", "next_stage", "verify_password"]
 _ROAD: Final = tuple(BillStatus)[: tuple(BillStatus).index(BillStatus.ASSENTED) + 1]
 _SCRYPT: Final = {"n": 2**14, "r": 8, "p": 1}
 _SESSION_TTL: Final = dt.timedelta(days=14)
+_REMOVABLE: Final = (ContentType.BILL_COMMENT, ContentType.USER_PROFILE)
 
 
 def next_stage(status: str) -> BillStatus | None:
@@ -68,13 +77,15 @@ def verify_password(password: str, stored: str) -> bool:
 class CivicScenario:
     """The scripted story; each method is a step and returns the lines it prints."""
 
-    def __init__(self, recorder: Recorder, known: KnownValues) -> None:
+    def __init__(self, recorder: Recorder, known: KnownValues, as_of: dt.date) -> None:
         self.recorder = recorder
         self.known = known
+        self.as_of = as_of
         self.citizen: uuid.UUID | None = None
         self.token = ""
         self.bill: BillSummary | None = None
         self.top_comment: int | None = None
+        self.doubtful: int | None = None  # a comment she finds misleading
 
     def steps(self) -> list[tuple[str, Callable[[], list[str]]]]:
         """The steps in order: a title and the method that runs it."""
@@ -84,6 +95,8 @@ class CivicScenario:
             ("She reads the bill and its discussion", self.read),
             ("She comments, votes and follows the bill", self.take_part),
             ("The bill moves on; its followers are told", self.advance),
+            ("A moderator works the review queue", self.moderate),
+            ("The nightly analytics roll-up runs", self.roll_up),
         ]
 
     def _me(self) -> uuid.UUID:
@@ -167,6 +180,8 @@ class CivicScenario:
         )
         live = [t.comment for t in threads.items if not t.comment.is_deleted]
         self.top_comment = live[0].id if live else None
+        others = [c for c in live[1:] if c.user_id != me]
+        self.doubtful = others[-1].id if others else None
         sponsor = page.sponsor.name if page.sponsor else "no sponsor on record"
         lines = [
             f"{page.bill.title}: {page.bill.status}, sponsored by {sponsor}",
@@ -225,3 +240,71 @@ class CivicScenario:
             f"{change.previous} -> {change.bill.status}: {change.notified:,} followers told",
             f"her inbox: {unread} unread; latest: {latest}",
         ]
+
+    def moderate(self) -> list[str]:
+        """She reports a comment; a moderator decides the most severe open items."""
+        me, lines = self._me(), []
+        doubtful = self.doubtful
+        if doubtful is not None:
+            report = self.recorder.write(
+                "moderation.flag",
+                me,
+                lambda u: u.moderation.flag(
+                    ContentRef.comment(doubtful), FlagReason.MISINFORMATION, me,
+                    details="The figures quoted here are not in the bill.",
+                ),
+            )  # fmt: skip
+            lines.append(
+                f"she reports comment #{doubtful} as misinformation: review item "
+                f"#{report.item.id} now holds {report.flag_count} report(s)"
+            )
+        moderator = uuid.UUID(self.known.moderator_id)
+        queue = self.recorder.read("moderation.queue", lambda r: r.moderation.queue(page_size=3))
+        lines.append(f"{queue.total:,} open review items; the moderator takes the top three:")
+        for entry in queue.items:
+            lines.append(self._decide(entry, moderator))
+        return lines
+
+    def _decide(self, entry: QueueEntry, moderator: uuid.UUID) -> str:
+        kind = ContentType(entry.item.content_type)
+        if entry.severity.rank >= Severity.HIGH.rank and kind in _REMOVABLE:
+            decision = Decision.REMOVE
+        elif entry.severity.rank >= Severity.MEDIUM.rank:
+            decision = Decision.WARN
+        else:
+            decision = Decision.APPROVE
+        item = entry.item.id
+        self.recorder.write(
+            "moderation.decide",
+            moderator,
+            lambda u: u.moderation.decide(
+                item, decision, moderator, reason=f"{decision.value} after review"
+            ),
+        )
+        summary = (entry.summary or "(content gone)")[:50]
+        return (
+            f"  #{item} {entry.severity.value} {kind.value}, {entry.flag_count} report(s): "
+            f"{decision.value} - {summary}"
+        )
+
+    def roll_up(self) -> list[str]:
+        """Yesterday's events into the three daily summaries (a system job), then trending."""
+        day = self.as_of - dt.timedelta(days=1)
+        result = self.recorder.write(
+            "analytics.rollup_day", None, lambda u: u.analytics.rollup_day(day)
+        )
+        trending = self.recorder.read(
+            "analytics.trending_bills",
+            lambda r: r.analytics.trending_bills(days=7, limit=3, as_of=day),
+        )
+        written = result.daily.written + result.users.written + result.bills.written
+        lines = [
+            f"{day}: {result.daily.groups} event groups, {result.users.groups:,} active users, "
+            f"{result.bills.groups:,} bills with activity ({written:,} summary rows written)",
+            "trending this week:",
+        ]
+        lines += [
+            f"  {bill.title} [{bill.status}]: {bill.views:,} views, {bill.comments:,} comments"
+            for bill in trending
+        ]
+        return lines
