@@ -26,8 +26,8 @@ from tests.conftest import (  # noqa: F401 - fixtures re-exported for the benchm
     make_db,
     pg_server,
     template_database,
-    unique_name,
 )
+from tests.seed_support import fresh_database
 
 from chanuka_db.pool.config import DatabaseUrl
 from chanuka_db.seed import KnownValues, seed
@@ -94,12 +94,8 @@ def module_database_url(
     template_database: str,  # noqa: F811 - the fixture
 ) -> Iterator[DatabaseUrl]:
     """A migrated database shared by one benchmark module; dropped afterwards."""
-    name = unique_name("bench")
-    url = pg_server.create_database(name, template=template_database)
-    try:
+    with fresh_database(pg_server, template_database) as url:
         yield url
-    finally:
-        pg_server.drop_database(name)
 
 
 @attrs.frozen
