@@ -274,6 +274,7 @@ def run(scale: str, duration: float | None, perf_dir: Path = PERF_DIR) -> int:
         "benchmarks/test_query_layer.py::test_interleaved",
         "benchmarks/test_concurrency.py",
         f"--scale={scale}", f"--perf-json={perf_dir / f'results-{scale}.json'}",
+        "--timeout=3600",  # a large load's runs outlast the suite's 300 s per test
     ]  # fmt: skip
     if duration is not None:
         command.append(f"--duration={duration}")

@@ -82,7 +82,10 @@ def test_bills_move_along_the_road_to_assent(status: str, after: str | None) -> 
 
 def test_a_cast_needs_something_of_everything() -> None:
     with pytest.raises(InvalidInput) as refused:
-        Cast(bills=(1,), citizens=(), sessions=("h",), comments=(1,), phrases=("tax",))
+        Cast(
+            bills=(1,), any_bills=(1,), citizens=(), sessions=("h",), comments=(1,),
+            phrases=("tax",),
+        )  # fmt: skip
     assert refused.value.field == "citizens"
 
 
