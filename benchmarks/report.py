@@ -229,7 +229,7 @@ def render_chart(results: Mapping[str, Any], path: Path) -> None:
         axis.set_xlabel("milliseconds (log scale)")
         axis.set_title(f"{title}, scale {results.get('meta', {}).get('scale', '?')}")
         axis.grid(axis="x", alpha=0.3)
-        axis.legend(loc="lower right", fontsize=8)
+        axis.legend(loc="best", fontsize=8, framealpha=0.9)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
