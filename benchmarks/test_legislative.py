@@ -104,7 +104,13 @@ def _repo_ops(conn: psycopg.Connection[Any], turns: Cycle) -> dict[str, Op]:
 
 
 def _listing_sql() -> tuple[str, str]:
-    texts = [c.text for c in CACHE._entries.values() if 'FROM "bills"' in c.text]
+    """The texts of ``bills.list({"status": ...})`` (other listings may be cached too)."""
+    texts = [
+        c.text
+        for c in CACHE._entries.values()
+        if c.text.endswith(('FROM "bills" WHERE "status"=%s', '"id" DESC LIMIT %s OFFSET %s'))
+        and 'WHERE "status"=%s' in c.text
+    ]
     page = next(t for t in texts if "LIMIT" in t and '"summary"' in t and "@@" not in t)
     total = next(t for t in texts if t.startswith("SELECT count(*)") and "@@" not in t)
     return page, total
