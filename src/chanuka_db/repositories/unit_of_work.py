@@ -145,6 +145,10 @@ class Repositories:
     sponsorships = bill_sponsorships
     tags = bill_tags
 
+    # domain workflows spanning several tables
+    moderation = _Repository(moderation.ModerationRepository)
+    analytics = _Repository(analytics.AnalyticsRepository)
+
 
 class PooledRunner:
     """Runs each repository call on a connection borrowed for that call (no unit of work)."""
