@@ -23,6 +23,7 @@ from chanuka_db.legacy import (
     BillService,
     CommentService,
     CommentVotingService,
+    ContentModerationService,
     NotificationService,
 )
 from chanuka_db.repositories.legislative import EngagementKind, VoteType
@@ -536,3 +537,64 @@ def test_create_notification_refuses_bad_data(
 def test_a_service_needs_the_services_database() -> None:
     with pytest.raises(InvalidInput, match="db"):
         BillService("postgresql://localhost/chanuka")  # type: ignore[arg-type]
+
+
+# -- flagContent (the old createReport) -------------------------------------------------------
+
+
+def test_flag_content_returns_the_old_report_result(
+    data: Database, conn: psycopg.Connection[Any], finance: dict[str, Any]
+) -> None:
+    question, brian = finance["question"], finance["brian"]
+    service = ContentModerationService(data)
+    got = service.flagContent(
+        "comment", question.id, "harassment", "Personal attack", str(brian.id), False, "in reply"
+    )
+    assert set(got) == {"success", "message", "reportId"}
+    assert (got["success"], got["message"]) == (True, "Content reported successfully")
+    row = conn.execute(
+        "SELECT content_type, content_id, flag_type, reason, reported_by, severity, auto_detected"
+        " FROM moderation_flags WHERE id = %s",
+        [got["reportId"]],
+    ).fetchone()
+    assert row == (
+        "bill_comment",
+        question.id,
+        "harassment",
+        "Personal attack; in reply",
+        brian.id,
+        "high",
+        False,
+    )
+    again = service.createReport("bill_comment", question.id, "harassment", "Again", brian.id)
+    assert again == {
+        "success": True,
+        "message": "Existing report updated",
+        "reportId": got["reportId"],
+    }
+    amina = finance["amina"]
+    bill = service.flag_content("bill", finance["bill"].id, "spam", "Ads", amina.id, True)
+    assert bill["message"] == "Content reported successfully"
+    assert bill["reportId"] != got["reportId"]
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "field"),
+    [
+        (("post", 1, "spam", "r"), InvalidInput, "content_type"),
+        (("bill", 1, "rude", "r"), InvalidInput, "reason"),
+        (("bill", 1, "spam", "  "), InvalidInput, "reason"),
+        (("bill", 1, "spam", "r", "someone"), InvalidInput, "reported_by"),
+        (("bill", 1, "spam", "r", None, False, 42), InvalidInput, "description"),
+        (("bill", 987_654, "spam", "r"), NotFound, None),
+    ],
+)
+def test_flag_content_refuses_bad_reports(
+    data: Database, finance: dict[str, Any], args: tuple[Any, ...], error: type, field: str | None
+) -> None:
+    reporter = finance["amina"].id
+    full = (*args[:4], args[4] if len(args) > 4 and args[4] else reporter, *args[5:])
+    with pytest.raises(error) as caught:
+        ContentModerationService(data).flagContent(*full)
+    if field is not None:
+        assert caught.value.field == field

@@ -24,12 +24,14 @@ Importing this package shows those warnings (Python hides DeprecationWarnings ou
 from chanuka_db.legacy.bills import BillService
 from chanuka_db.legacy.comments import CommentService, CommentVotingService
 from chanuka_db.legacy.deprecation import LegacyAPIWarning, show_legacy_warnings
+from chanuka_db.legacy.moderation import ContentModerationService
 from chanuka_db.legacy.notifications import NotificationService
 
 __all__ = [
     "BillService",
     "CommentService",
     "CommentVotingService",
+    "ContentModerationService",
     "LegacyAPIWarning",
     "NotificationService",
     "show_legacy_warnings",
