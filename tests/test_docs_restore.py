@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
 
 from chanuka_db.pool.config import DatabaseUrl
 from chanuka_db.sql.migrate import MigrationRunner
 from chanuka_db.sql.migrate_backup import find_pg_dump
 from chanuka_db.sql.migrate_files import load_migrations
-from tests.conftest import PgServer, unique_name
+from tests.conftest import PgServer
 
 FINGERPRINT = (
     "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM bills),"
@@ -75,20 +73,10 @@ def restore(dump: Path, target: DatabaseUrl, server_version: int) -> None:
     )  # fmt: skip
 
 
-@pytest.fixture
-def scratch(pg_server: PgServer) -> Iterator[DatabaseUrl]:
-    """An empty database to restore into (the runbook's ``createdb chanuka_restore``)."""
-    name = unique_name("restore")
-    url = pg_server.create_database(name)
-    try:
-        yield url
-    finally:
-        pg_server.drop_database(name)
-
-
 def test_a_backup_restores_into_a_new_database(
-    database_url: DatabaseUrl, scratch: DatabaseUrl, pg_server: PgServer, tmp_path: Path
+    database_url: DatabaseUrl, empty_database_url: DatabaseUrl, pg_server: PgServer, tmp_path: Path
 ) -> None:
+    scratch = empty_database_url  # the runbook's `createdb chanuka_restore`
     with psycopg.connect(database_url.conninfo(), autocommit=True) as conn:
         conn.execute(
             "INSERT INTO users (email, password_hash, name) VALUES ('amina@example.ke', '!', 'A')"

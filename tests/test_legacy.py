@@ -81,6 +81,22 @@ OLD_COMMENT_COLUMNS = {
     "updatedAt": "updated_at",
 }
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+# The old engagement summary of a bill (bill-service.ts, BillWithEngagement.engagement).
+ENGAGEMENT_KEYS = (
+    "totalViews",
+    "totalComments",
+    "totalShares",
+    "uniqueViewers",
+    "totalEngagements",
+)
+
+
+def old_engagement(views: int = 0, comments: int = 0, shares: int = 0, users: int = 0) -> dict:
+    return dict(zip(ENGAGEMENT_KEYS, (views, comments, shares, users, users), strict=True))
+
+
+# The finance fixture: two views, a comment, a share, by two users.
+FINANCE_ENGAGEMENT = old_engagement(views=2, comments=1, shares=1, users=2)
 
 
 def json_value(value: Any) -> Any:
@@ -154,13 +170,7 @@ def test_get_bill_by_id_returns_the_old_bill_with_engagement(
     got = service.getBillById(bill.id)
     expected = {
         **old_bill(conn, bill.id),
-        "engagement": {
-            "totalViews": 2,
-            "totalComments": 1,
-            "totalShares": 1,
-            "uniqueViewers": 2,
-            "totalEngagements": 2,
-        },
+        "engagement": FINANCE_ENGAGEMENT,
         "recentComments": [
             {
                 "id": question.id,
@@ -190,9 +200,7 @@ def test_get_bill_by_id_of_a_missing_bill_is_none_and_a_bad_id_is_refused(data: 
     got = service.getBillById(bare.id)
     assert got is not None
     assert (got["sponsorInfo"], got["recentComments"], got["sponsorId"]) == (None, [], None)
-    assert got["engagement"] == dict.fromkeys(
-        ("totalViews", "totalComments", "totalShares", "uniqueViewers", "totalEngagements"), 0
-    )
+    assert got["engagement"] == old_engagement()
     with pytest.raises(InvalidInput, match="bill_id"):
         service.getBillById("1")
 
@@ -215,21 +223,12 @@ def test_get_all_bills_returns_the_old_page(
     assert got["metadata"]["source"] == "database"
     assert got["metadata"]["cacheHit"] is False
     assert ISO_MS.match(got["metadata"]["timestamp"])
-    zero = dict.fromkeys(
-        ("totalViews", "totalComments", "totalShares", "uniqueViewers", "totalEngagements"), 0
-    )
     assert got["bills"] == [  # newest introduced first, as the old default sort
         {
             **old_bill(conn, finance["bill"].id),
-            "engagement": {
-                "totalViews": 2,
-                "totalComments": 1,
-                "totalShares": 1,
-                "uniqueViewers": 2,
-                "totalEngagements": 2,
-            },
+            "engagement": FINANCE_ENGAGEMENT,
         },
-        {**old_bill(conn, older.id), "engagement": zero},
+        {**old_bill(conn, older.id), "engagement": old_engagement()},
     ]
 
 
