@@ -1,9 +1,10 @@
 """The runbook's restore procedure works: a `migrate --backup` dump restores into a new database.
 
 Step 3 of "Restoring from the migrate --backup dump" in docs/ops/runbook.md, with the same
-tools (the embedded wheel's pg_restore and psql) and the same two variants: a direct
-``pg_restore`` for PostgreSQL 17 and newer, the SQL replay without ``SET
-transaction_timeout`` for 15 and 16. It runs against whichever server the suite uses, so
+tools as the dump (the server's own major version where this machine has it, else the
+embedded wheel's) and the same two variants: a direct ``pg_restore`` when the tools match
+the server or the server is 17+, the SQL replay without ``SET transaction_timeout`` when a
+15/16 server was dumped by pg_dump 18. It runs against whichever server the suite uses, so
 CI covers both.
 """
 
@@ -36,8 +37,14 @@ def fingerprint(url: DatabaseUrl) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def _tool(name: str) -> str:
-    return str(find_pg_dump().parent / name)
+def _tool(name: str, server_version: int) -> str:
+    return str(find_pg_dump(server_version // 10000).parent / name)
+
+
+def _tools_match(server_version: int) -> bool:
+    """Whether the dump was taken with the server's own major version (or the server is 17+)."""
+    major = server_version // 10000
+    return major >= 17 or find_pg_dump(major) != find_pg_dump()
 
 
 def _env(url: DatabaseUrl) -> dict[str, str]:
@@ -52,22 +59,23 @@ def restore(dump: Path, target: DatabaseUrl, server_version: int) -> None:
     """The runbook's step 3, as written there."""
     dbname = target.with_params(password=None).conninfo()
     env = _env(target)
-    if server_version >= 170000:
+    pg_restore, psql = _tool("pg_restore", server_version), _tool("psql", server_version)
+    if _tools_match(server_version):
         subprocess.run(
-            [_tool("pg_restore"), f"--dbname={dbname}", "--exit-on-error", "--single-transaction",
+            [pg_restore, f"--dbname={dbname}", "--exit-on-error", "--single-transaction",
              str(dump)],
             env=env, check=True, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         return
     script = subprocess.run(
-        [_tool("pg_restore"), "--file=-", str(dump)],
+        [pg_restore, "--file=-", str(dump)],
         env=env, check=True, capture_output=True, text=True, timeout=300,
     ).stdout  # fmt: skip
     replay = "\n".join(
         line for line in script.splitlines() if not line.startswith("SET transaction_timeout = ")
     )
     subprocess.run(
-        [_tool("psql"), "-d", dbname, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
+        [psql, "-d", dbname, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
          "-o", os.devnull],
         input=replay, env=env, check=True, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
