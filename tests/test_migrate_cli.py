@@ -9,7 +9,10 @@ import pytest
 
 from chanuka_db.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from chanuka_db.pool.config import DatabaseUrl
+from chanuka_db.sql.migrate_files import load_migrations
 from tests.migration_support import ROOT
+
+HEAD = load_migrations()[-1].version
 
 
 @pytest.fixture
@@ -34,7 +37,7 @@ def test_migrate_status_rollback_round(
     assert main(["rollback", "--steps", "2"]) == EXIT_OK
     assert main(["status"]) == EXIT_OK
     out = capsys.readouterr().out
-    assert "at 0001, head 0013" in out
+    assert f"at 0001, head {HEAD:04d}" in out
     assert "applied      0001_users" in out
     assert "pending      0002_regulatory" in out
 
@@ -50,7 +53,7 @@ def test_bad_targets_are_usage_errors_and_refusals_exit_1(
     assert exited.value.code == EXIT_USAGE
     assert main(["migrate"]) == EXIT_OK
     assert main(["baseline"]) == EXIT_FAILED
-    assert "already has 13 applied migration(s)" in capsys.readouterr().err
+    assert f"already has {len(load_migrations())} applied migration(s)" in capsys.readouterr().err
 
 
 def test_baseline_of_an_empty_database_lists_the_missing_tables(
