@@ -15,6 +15,7 @@ from chanuka_db.sql.catalog import Catalog, Column, Table, diff_catalogs, read_c
 from chanuka_db.sql.migrate import MigrationRunner
 from chanuka_db.sql.schema_docs import schema_docs_text
 from tests.migration_support import ROOT, seed, spec_tables
+from tests.security_support import IGNORED_COLUMNS, SECRET_COLUMNS
 
 # What the improvement migrations deliberately change relative to the spec (and nothing else).
 DROPPED_INDEXES = {
@@ -50,14 +51,8 @@ SEARCH_TRIGGERS = {
     " EXECUTE FUNCTION update_bills_search_vector()",
 }
 # 0014: every table has the audit trigger, with the columns it redacts and the ones it leaves out.
-AUDIT_REDACTED = {
-    "users": "{password_hash}",
-    "sessions": "{token}",
-    "password_resets": "{token_hash}",
-    "refresh_tokens": "{token_hash}",
-    "user_social_profiles": "{access_token,refresh_token}",
-}
-AUDIT_IGNORED = {"bills": "{search_vector}"}
+AUDIT_REDACTED = {table: "{" + ",".join(cols) + "}" for table, cols in SECRET_COLUMNS.items()}
+AUDIT_IGNORED = {table: "{" + ",".join(cols) + "}" for table, cols in IGNORED_COLUMNS.items()}
 # 0014-0016: the audit, the roles' helper and the row-level security lookups.
 SECURITY_FUNCTIONS = {
     "audit_record_change()",
@@ -67,6 +62,7 @@ SECURITY_FUNCTIONS = {
     "auth_session_owner(p_session_id text)",
     "auth_refresh_token_owner(p_token_hash text)",
     "auth_password_reset_owner(p_token_hash text)",
+    "auth_owner_lookup(lookup text, secret text)",
 }
 _TYPES = {"timestamp": "timestamp without time zone", "timestamptz": "timestamp with time zone"}
 

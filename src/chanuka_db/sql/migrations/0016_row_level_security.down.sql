@@ -28,3 +28,4 @@ $$;
 DROP FUNCTION auth_session_owner(text);
 DROP FUNCTION auth_refresh_token_owner(text);
 DROP FUNCTION auth_password_reset_owner(text);
+DROP FUNCTION auth_owner_lookup(text, text);

@@ -78,27 +78,45 @@ END
 $$;
 
 -- Who owns this session / refresh token / password-reset token? Whoever holds the secret may
--- learn its owner's id and then act as that user; nothing else is revealed.
-CREATE FUNCTION auth_session_owner(p_session_id text) RETURNS uuid
-    LANGUAGE sql STABLE SECURITY DEFINER SET app.role = 'system'
+-- learn its owner's id and then act as that user; nothing else is revealed. Each runs as the
+-- owner, in system mode for its one query, then puts the caller's app.role back (a function's
+-- SET clause would do that too, but only a superuser may attach a custom setting to one).
+CREATE FUNCTION auth_owner_lookup(lookup text, secret text) RETURNS uuid
+    LANGUAGE plpgsql
 AS $$
-    SELECT user_id FROM sessions WHERE id = p_session_id
+DECLARE
+    caller_mode CONSTANT text := coalesce(current_setting('app.role', true), '');
+    found uuid;
+BEGIN
+    PERFORM set_config('app.role', 'system', true);
+    EXECUTE lookup INTO found USING secret;
+    PERFORM set_config('app.role', caller_mode, true);
+    RETURN found;
+END
+$$;
+
+CREATE FUNCTION auth_session_owner(p_session_id text) RETURNS uuid
+    LANGUAGE sql SECURITY DEFINER
+AS $$
+    SELECT auth_owner_lookup('SELECT user_id FROM sessions WHERE id = $1', p_session_id)
 $$;
 
 CREATE FUNCTION auth_refresh_token_owner(p_token_hash text) RETURNS uuid
-    LANGUAGE sql STABLE SECURITY DEFINER SET app.role = 'system'
+    LANGUAGE sql SECURITY DEFINER
 AS $$
-    SELECT s.user_id
-      FROM refresh_tokens AS r
-      JOIN sessions AS s ON s.id = r.session_id
-     WHERE r.token_hash = p_token_hash
+    SELECT auth_owner_lookup('SELECT s.user_id FROM refresh_tokens AS r JOIN sessions AS s'
+                             ' ON s.id = r.session_id WHERE r.token_hash = $1', p_token_hash)
 $$;
 
 CREATE FUNCTION auth_password_reset_owner(p_token_hash text) RETURNS uuid
-    LANGUAGE sql STABLE SECURITY DEFINER SET app.role = 'system'
+    LANGUAGE sql SECURITY DEFINER
 AS $$
-    SELECT user_id FROM password_resets WHERE token_hash = p_token_hash
+    SELECT auth_owner_lookup('SELECT user_id FROM password_resets WHERE token_hash = $1',
+                             p_token_hash)
 $$;
+
+-- The lookup runs any query it is given: only the functions above (as the owner) call it.
+REVOKE EXECUTE ON FUNCTION auth_owner_lookup(text, text) FROM PUBLIC;
 
 DO $$
 DECLARE
