@@ -95,7 +95,7 @@ def test_every_write_to_every_table_leaves_exactly_one_correct_audit_row(
     conn: psycopg.Connection[Any], filled: dict[str, Any]
 ) -> None:
     tables = domain_tables(conn)
-    assert len(tables) == 46
+    assert len(tables) >= 46  # the spec's; a table added later is covered by itself
     me = conn.execute("SELECT current_user").fetchone()
     for table in tables:
         [inserted] = audit_rows(conn, table_name=table.name, operation="INSERT")
@@ -135,7 +135,7 @@ def test_every_write_to_every_table_leaves_exactly_one_correct_audit_row(
         [deleted] = audit_rows(conn, table_name=table.name, operation="DELETE")
         assert (deleted["old_values"], deleted["new_values"]) == (before, None), table.name
     counts = Counter((r["table_name"], r["operation"]) for r in audit_rows(conn))
-    assert set(counts.values()) == {1} and len(counts) == 3 * 46
+    assert set(counts.values()) == {1} and len(counts) == 3 * len(tables)
 
 
 def test_a_rolled_back_or_failed_write_leaves_no_audit(
