@@ -231,3 +231,19 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def repo_root() -> Path:
     """The checkout's top directory."""
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def monitor() -> Any:
+    """A fresh query monitor (slow threshold 100 ms) for this test."""
+    from chanuka_db.sql import QueryMonitor
+
+    return QueryMonitor()
+
+
+@pytest.fixture
+def executor(conn: psycopg.Connection[Any], monitor: Any) -> Any:
+    """A query-layer executor on this test's autocommit connection, recorded by ``monitor``."""
+    from chanuka_db.sql import Executor
+
+    return Executor(conn, monitor)

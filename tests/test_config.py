@@ -59,6 +59,7 @@ def test_unknown_environment_is_refused() -> None:
 @pytest.mark.parametrize(
     ("variable", "raw", "field", "expected"),
     [
+        ("CHANUKA_DB_CURSOR_SECRET", "k" * 32, "cursor_secret", "k" * 32),
         ("CHANUKA_DB_POOL_MIN", "2", "pool_min", 2),
         ("CHANUKA_DB_POOL_MIN", "0", "pool_min", 0),
         ("CHANUKA_DB_POOL_MAX", "40", "pool_max", 40),
@@ -96,6 +97,7 @@ def test_every_setting_is_covered_by_the_override_test() -> None:
     covered = {
         "CHANUKA_DB_" + name
         for name in (
+            "CURSOR_SECRET",
             "POOL_MIN",
             "POOL_MAX",
             "IDLE_TIMEOUT_S",
@@ -327,3 +329,20 @@ def test_redacted_url_keeps_unix_socket_and_multi_host_targets_readable() -> Non
     assert sock.redacted() == "postgresql:///d?host=/tmp/s&port=5433"
     multi = DatabaseUrl.parse("postgresql://u@h1:5432,h2:5433/d")
     assert multi.redacted().startswith("postgresql://u@/d?host=h1,h2")
+
+
+def test_cursor_secret_is_never_shown() -> None:
+    secret = "s3cr3t-" * 6
+    cfg = config(CHANUKA_DB_CURSOR_SECRET=secret)
+    assert cfg.cursor_secret == secret
+    assert secret not in repr(cfg)
+    assert cfg.describe()["cursor_secret"] == "***"
+    assert config().describe()["cursor_secret"] == "(random per process)"
+    for short in ("tiny-secret", " " * 40):
+        with pytest.raises(ConfigError) as err:
+            config(CHANUKA_DB_CURSOR_SECRET=short)
+        assert err.value.variable == "CHANUKA_DB_CURSOR_SECRET"
+        assert short.strip() not in str(err.value) or not short.strip()
+        assert "at least 32 characters" in str(err.value)
+    with pytest.raises(ConfigError, match=r"cursor_secret='\*\*\*'"):
+        DatabaseConfig(cursor_secret="short")

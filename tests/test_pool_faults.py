@@ -358,7 +358,11 @@ def test_server_stopped_and_restarted_mid_load(
     with db.transaction() as tx:
         assert tx.execute("SELECT 1").fetchone() == (1,)
     assert db.breaker.state is BreakerState.CLOSED
-    assert db.stats().returns_bad > 0  # the outage was seen: broken connections replaced
+    stats = db.stats()
+    # The outage was seen: connections lost or refused. Which counter moves depends on where
+    # each writer was when the server went away (mid-statement, idle in the pool, or
+    # reconnecting), so under load any of them may be the one.
+    assert stats.returns_bad + stats.connections_lost + stats.acquisition_errors > 0
 
 
 @pytest.mark.embedded

@@ -21,19 +21,15 @@ from chanuka_db.errors import (
 )
 
 if TYPE_CHECKING:
-    from chanuka_db.pool import (
-        Database,
-        DatabaseConfig,
-        HealthReport,
-        IsolationLevel,
-        PoolStats,
-    )
+    from chanuka_db.pool import DatabaseConfig, HealthReport, IsolationLevel, PoolStats
+    from chanuka_db.repositories import Database, UnitOfWork
 
 __version__ = metadata.version("chanuka-db")
 
 # Loaded on first use: importing the package for its errors must not pull in psycopg.
 _LAZY: dict[str, str] = {
-    "Database": "chanuka_db.pool",
+    "Database": "chanuka_db.repositories",
+    "UnitOfWork": "chanuka_db.repositories",
     "DatabaseConfig": "chanuka_db.pool",
     "HealthReport": "chanuka_db.pool",
     "IsolationLevel": "chanuka_db.pool",
@@ -68,5 +64,6 @@ __all__ = [
     "PoolExhausted",
     "PoolStats",
     "QueryError",
+    "UnitOfWork",
     "__version__",
 ]

@@ -192,6 +192,21 @@ def _fraction(value: float) -> str | None:
     return None
 
 
+MIN_SECRET_CHARS: Final = 32
+
+
+def _cursor_secret(name: str, value: object) -> str:
+    """The secret itself, or a ConfigError that never shows it."""
+    if not isinstance(value, str) or len(value.strip()) < MIN_SECRET_CHARS:
+        raise ConfigError(name, REDACTED, f"must be at least {MIN_SECRET_CHARS} characters")
+    return value
+
+
+def _check_secret(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _cursor_secret(attribute.name, value)
+
+
 def _application_name(value: str) -> str | None:
     if not value or len(value) > 63:
         return "must be 1 to 63 characters"
@@ -377,6 +392,13 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         check=lambda v: None if str(v).strip() else "must not be empty",
         help="data directory of the embedded server (when DATABASE_URL is unset)",
     ),
+    Setting(
+        env="CHANUKA_DB_CURSOR_SECRET",
+        field="cursor_secret",
+        parse=lambda text: _cursor_secret("CHANUKA_DB_CURSOR_SECRET", text),
+        check=lambda v: None,
+        help="key that signs keyset-paging cursors (unset: a random key per process)",
+    ),
 )
 _BY_FIELD: Final = {s.field: s for s in SETTINGS}
 _KNOWN_ENV: Final = frozenset(s.env for s in SETTINGS)
@@ -436,6 +458,7 @@ class DatabaseConfig:
     data_dir: Path | None = attrs.field(
         default=None, validator=attrs.validators.optional(_check_field)
     )
+    cursor_secret: str | None = attrs.field(default=None, repr=False, validator=_check_secret)
 
     def __attrs_post_init__(self) -> None:
         for name in ("migration_url", "system_url"):
@@ -504,6 +527,7 @@ class DatabaseConfig:
         values["system_url"] = (
             self.system_url.redacted() if self.system_url else embedded or "(unset)"
         )
+        values["cursor_secret"] = REDACTED if self.cursor_secret else "(random per process)"
         return {k: str(v) for k, v in values.items()}
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from types import FrameType, TracebackType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeAlias, TypeVar
 
 import psycopg
 from psycopg.pq import TransactionStatus
@@ -49,7 +49,10 @@ from chanuka_db.pool.session import (
     run_control,
 )
 
-__all__ = ["Database"]
+__all__ = ["Connection", "Database"]
+
+Connection: TypeAlias = psycopg.Connection[Any]
+"""What the pool lends: a psycopg connection (for annotations in higher layers)."""
 
 _log = logging.getLogger("chanuka_db.pool")
 T = TypeVar("T")
@@ -138,6 +141,21 @@ class Database:
         if self._url is None:  # pragma: no cover - open() sets it or raises
             raise DatabaseUnavailable("this Database is closed")
         return self._url
+
+    @property
+    def migration_url(self) -> DatabaseUrl:
+        """Where migrations run: ``config.migrations_url``, else the embedded superuser.
+
+        Never the application's login: it may not change the schema (docs/security.md).
+        """
+        url = self.config.migrations_url
+        if url is not None:
+            return url
+        self.open()
+        server = self._server
+        if server is None:  # pragma: no cover - open() starts it when no URL is configured
+            raise DatabaseUnavailable("this Database is closed")
+        return server.url()
 
     @property
     def closed(self) -> bool:
@@ -241,6 +259,18 @@ class Database:
         if active is not None and active.owner != threading.get_ident():
             return None
         return active
+
+    @contextmanager
+    def direct_connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A short-lived connection of its own, outside the pool and any transaction in use.
+
+        For diagnostics only (the query monitor's EXPLAIN of a statement whose own
+        transaction failed); services use :meth:`connection` and :meth:`transaction`.
+        """
+        conninfo = self.url.conninfo()
+        timeout = max(1, round(self.config.connect_timeout_s))
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=timeout) as conn:
+            yield conn
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:

@@ -16,7 +16,7 @@ from chanuka_db.types.base import ColumnInfo, SqlKind
 if TYPE_CHECKING:
     from psycopg._cursor_base import BaseCursor
 
-__all__ = ["attrs_row", "dump", "field_names"]
+__all__ = ["attrs_row", "built_row", "dump", "field_names"]
 
 T = TypeVar("T")
 
@@ -47,6 +47,21 @@ def attrs_row(cls: type[T]) -> BaseRowFactory[T]:
             return cls(*values)
 
         return make
+
+    return factory
+
+
+@functools.cache
+def built_row(cls: type[T]) -> BaseRowFactory[T]:
+    """Like :func:`attrs_row` without the column-name check, for SQL built from ``cls``.
+
+    The query layer renders the select list from the class's fields, so the check can
+    only ever pass; skipping it saves building ``cursor.description`` on every execute.
+    One factory per class (cached), so executors can keep one cursor per factory.
+    """
+
+    def factory(_cursor: BaseCursor[Any, Any]) -> RowMaker[T]:
+        return lambda values: cls(*values)
 
     return factory
 

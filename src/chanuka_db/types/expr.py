@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "And",
+    "ArithOp",
+    "Arithmetic",
     "ColumnRef",
     "Comparison",
     "Direction",
@@ -59,6 +61,38 @@ class Op(enum.Enum):
     ILIKE = "ilike"
     CONTAINS = "@>"
     OVERLAPS = "&&"
+
+
+class ArithOp(enum.Enum):
+    """Arithmetic an assignment can use (``SET view_count = view_count + 1``)."""
+
+    ADD = "+"
+    SUB = "-"
+    MUL = "*"
+
+
+class _Arithmetic:
+    """``+``, ``-`` and ``*`` build :class:`Arithmetic` value objects (for SET and upserts)."""
+
+    __slots__ = ()
+
+    def __add__(self, other: object) -> Arithmetic:
+        return Arithmetic(self, ArithOp.ADD, other)
+
+    def __sub__(self, other: object) -> Arithmetic:
+        return Arithmetic(self, ArithOp.SUB, other)
+
+    def __mul__(self, other: object) -> Arithmetic:
+        return Arithmetic(self, ArithOp.MUL, other)
+
+
+@attrs.frozen(eq=False)
+class Arithmetic(_Arithmetic):
+    """``left op right``: operands are columns, values, :class:`Param` s or other expressions."""
+
+    left: Any
+    op: ArithOp
+    right: Any
 
 
 class Direction(enum.Enum):
@@ -156,7 +190,7 @@ class Ordering:
     nulls: Nulls | None = None
 
 
-class ColumnRef(Generic[T]):
+class ColumnRef(_Arithmetic, Generic[T]):
     """A column of a registered table, typed by its Python value type.
 
     Comparing it builds a predicate (``==``/``!=`` with ``None`` become IS NULL / IS NOT
