@@ -133,6 +133,13 @@ class _Statements:
 _STATEMENTS: dict[type, _Statements] = {}
 
 
+def _items(values: object, name: str) -> Iterable[Any]:
+    """``values`` when it is a collection of items; a string or a mapping is refused."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise InvalidInput(name, f"expected a collection of items, got {type(values).__name__}")
+    return values
+
+
 class TableRepository(Generic[RowT, NewT, PatchT]):
     """Generic operations on one table: get, get_many, add, add_many, update, delete, list, count.
 
@@ -201,7 +208,7 @@ class TableRepository(Generic[RowT, NewT, PatchT]):
 
         Keys with no row are reported in ``missing``, in the order asked.
         """
-        wanted = list(dict.fromkeys(keys))
+        wanted = list(dict.fromkeys(_items(keys, "keys")))
         if not wanted:
             return Found([], [])
         with self._runner.reading() as ex:
@@ -283,10 +290,14 @@ class TableRepository(Generic[RowT, NewT, PatchT]):
         self, news: Iterable[NewT], *, batch_size: int = ADD_MANY_BATCH
     ) -> builtins.list[RowT]:
         """Insert many rows: one multi-row INSERT per batch, all in one transaction."""
-        items = builtins.list(news)
+        items = builtins.list(_items(news, "news"))
         for index, new in enumerate(items):
             self._check_input(new, Insert, f"news[{index}]")
-        if not 1 <= batch_size <= 5000:
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, int)
+            or not 1 <= batch_size <= 5000
+        ):
             raise InvalidInput("batch_size", f"must be from 1 to 5000, got {batch_size!r}")
         rows: builtins.list[RowT] = []
         with self._runner.atomic() as ex:
