@@ -14,7 +14,10 @@ import psycopg
 import pytest
 from psycopg import errors as pg_errors
 
-from chanuka_db.pool import Database, DatabaseUrl
+from chanuka_db import Database as ServicesDatabase
+from chanuka_db.errors import NotFound
+from chanuka_db.pool import Database, DatabaseConfig, DatabaseUrl, Environment
+from chanuka_db.types import REGISTRY
 from tests.security_support import (
     PERSONAL_ROWS,
     USER_A,
@@ -256,3 +259,41 @@ def test_ten_thousand_pooled_borrows_never_leak_an_actor(
     assert seen == {str(USER_A): 2500, str(USER_B): 2500}
     assert len(backends) == 1  # the same server session served every borrower
     assert db.stats().returns_bad == 0
+
+
+# -- the same rules through the repositories and the unit of work ---------------------------
+
+PATCHES: dict[str, dict[str, Any]] = {
+    "sessions": {"is_active": False},
+    "refresh_tokens": {"is_revoked": True},
+    "password_resets": {"is_used": True},
+    "notifications": {"is_read": True},
+    "user_progress": {"achievement_value": 5},
+    "user_interests": {"interest": "budget"},
+    "user_social_profiles": {"username": "renamed"},
+    "user_profiles": {"bio": "renamed"},
+    "user_activity_summary": {"bills_viewed": 3},
+    "bill_engagement": {"view_count": 3},
+}
+
+
+def test_every_repository_method_keeps_users_apart(
+    rows: dict[str, dict[uuid.UUID, Any]], app_url: DatabaseUrl
+) -> None:
+    config = DatabaseConfig.for_environment(Environment.TEST, url=app_url, pool_min=0)
+    with ServicesDatabase(config) as db:
+        for table in PERSONAL_TABLES:
+            repo_name, mine, theirs = table, rows[table][USER_A], rows[table][USER_B]
+            patch = REGISTRY.table(table).patch_type(**PATCHES[table])
+            with db.unit_of_work(actor=USER_A) as uow:
+                repo = getattr(uow, repo_name)
+                assert [r.id for r in repo.list().items] == [mine], table
+                assert repo.count() == 1 and repo.find(theirs) is None
+                assert repo.get_many([mine, theirs]).missing == [theirs]
+                for method, args in (("get", ()), ("delete", ()), ("update", (patch,))):
+                    with pytest.raises(NotFound):
+                        getattr(repo, method)(theirs, *args)
+                assert repo.update(mine, patch).id == mine
+            with db.unit_of_work() as nobody:
+                assert getattr(nobody, repo_name).count() == 0, table
+        assert db.repos.notifications.count() == 0  # no unit of work, no actor: nothing
