@@ -13,11 +13,8 @@ import pytest
 from chanuka_db import Database
 from chanuka_db.errors import InvalidInput
 from chanuka_db.pool import DatabaseConfig, DatabaseUrl, Environment
-from chanuka_db.sql import trusted
 from chanuka_db.types import NewAuditLog, NewNotification, NotificationPatch
 from tests.security_support import USER_A, USER_B, add_users
-
-_SYSTEM_MODE = trusted("SELECT set_config('app.role', 'system', true)")
 
 
 def _database(url: DatabaseUrl, *, system: bool = False) -> Database:
@@ -62,7 +59,6 @@ def test_a_user_reads_the_history_of_their_rows_and_their_own_trail(app: Databas
 def test_the_system_path_reads_every_trail(app: Database, system_url: DatabaseUrl) -> None:
     mine, theirs = _notify(app, USER_A), _notify(app, USER_B)
     with _database(system_url, system=True) as jobs, jobs.unit_of_work() as uow:
-        uow.executor.execute(_SYSTEM_MODE)
         for record in (mine, theirs):
             assert uow.audit.for_record("notifications", record).total == 2
         assert uow.audit.for_actor(USER_B).total == 2

@@ -45,6 +45,8 @@ __all__ = ["Database", "PooledRunner", "Repositories", "UnitOfWork"]
 
 R = TypeVar("R")
 _BIND_ACTOR = trusted("SELECT set_config('app.user_id', %s, true)")
+# The policies' system path; honoured only for members of chanuka_system (docs/security.md).
+_SYSTEM_MODE = trusted("SELECT set_config('app.role', 'system', true)")
 
 
 class _Repository(Generic[R]):
@@ -229,9 +231,10 @@ class Database(PoolDatabase):
 
         ``actor`` is the user on whose behalf the work runs (``None`` for system jobs); it
         is set with ``set_config('app.user_id', ..., true)``, so it dies with the
-        transaction. Commits on normal exit, rolls back on an exception. Inside another
-        unit of work of this thread or task it is a SAVEPOINT of that one and must have
-        the same actor.
+        transaction. On the jobs' Database (``system=True``) the unit of work also takes
+        the system path of row-level security (``app.role = 'system'``). Commits on normal
+        exit, rolls back on an exception. Inside another unit of work of this thread or task
+        it is a SAVEPOINT of that one and must have the same actor.
         """
         if actor is not None and not isinstance(actor, uuid.UUID):
             raise InvalidInput("actor", f"expected a uuid.UUID or None, got {type(actor).__name__}")
@@ -246,6 +249,8 @@ class Database(PoolDatabase):
             uow = UnitOfWork(self, self.executor(conn), actor)
             if actor is not None:
                 uow.executor.execute(_BIND_ACTOR, [str(actor)])
+            if self.system:
+                uow.executor.execute(_SYSTEM_MODE)
             token = self._unit.set(uow)
             try:
                 yield uow
