@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from chanuka_db import Database as ServicesDatabase
 from chanuka_db.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from chanuka_db.errors import ConfigError, DatabaseUnavailable
 from chanuka_db.pool import Database, DatabaseConfig, DatabaseUrl, Environment
@@ -194,3 +195,16 @@ def test_the_embedded_default_logs_in_as_the_application_and_migrates_as_superus
     assert shown["url"].startswith("postgresql://chanuka_app@/chanuka?")
     assert shown["migration_url"].startswith("postgresql://postgres@/chanuka?")
     assert shown["system_url"].startswith("postgresql://chanuka_system@/chanuka?")
+
+
+def test_the_services_database_migrates_as_the_migration_login(
+    app_url: DatabaseUrl, database_url: DatabaseUrl
+) -> None:
+    config = DatabaseConfig.for_environment(
+        Environment.TEST, url=app_url, migration_url=database_url, pool_min=0
+    )
+    with ServicesDatabase(config) as db:
+        assert db.migration_url == database_url
+        assert db.migrate() == ()  # at head already; as the application it could not even try
+    alone = DatabaseConfig.for_environment(Environment.TEST, url=app_url, pool_min=0)
+    assert Database(alone).migration_url == app_url
