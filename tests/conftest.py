@@ -8,9 +8,12 @@ collide. Nothing here mocks the database.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -59,6 +62,28 @@ class PgServer:
             )
 
 
+@contextlib.contextmanager
+def server_directory(prefix: str = "chanuka-pg-") -> Iterator[Path]:
+    """A scratch directory for an embedded server, OUTSIDE pytest's temporary root.
+
+    pytest resets its root (``/tmp/pytest-of-<user>``) to mode 0700 whenever a session
+    starts; a server running as its own system user (the run-as-root path) would lose its
+    way to a data directory under it the moment a second pytest session starts.
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def server_tmp() -> Iterator[Path]:
+    """A scratch directory for a throwaway embedded server (see :func:`server_directory`)."""
+    with server_directory() as path:
+        yield path
+
+
 def unique_name(kind: str) -> str:
     """A database name no other test, session or parallel run uses."""
     return f"chanuka_{kind}_{RUN_TOKEN}_{next(_counter)}"
@@ -73,14 +98,18 @@ def prepare_template(url: DatabaseUrl) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
+def pg_server() -> Iterator[PgServer]:
     """The session's PostgreSQL: ``DATABASE_URL`` when set, else a throwaway embedded server."""
     external = os.environ.get("DATABASE_URL", "").strip()
     if external:
         url = DatabaseUrl.parse(external)
         yield PgServer(url.with_database(url.dbname or "postgres"), None)
         return
-    data_dir = tmp_path_factory.mktemp("embedded") / "data"
+    with server_directory("chanuka-session-") as scratch:
+        yield from _embedded_session(scratch / "data")
+
+
+def _embedded_session(data_dir: Path) -> Iterator[PgServer]:
     server = ensure_running(
         data_dir, database="postgres", cleanup="delete", settings=_FAST_SETTINGS
     )

@@ -58,9 +58,9 @@ def test_db_url_prints_the_redacted_configured_url(
 @pytest.mark.embedded
 @pytest.mark.usefixtures("clean_env")
 def test_db_url_with_no_configuration_starts_the_embedded_server(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: object
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], server_tmp: object
 ) -> None:
-    monkeypatch.setenv("CHANUKA_DB_DATA_DIR", f"{tmp_path}/pgdata")
+    monkeypatch.setenv("CHANUKA_DB_DATA_DIR", f"{server_tmp}/pgdata")
     assert main(["db-url"]) == EXIT_OK
     out = capsys.readouterr().out
     assert "/chanuka?host=" in out and "embedded PostgreSQL" in out

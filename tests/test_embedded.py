@@ -59,22 +59,22 @@ def _release(*children: subprocess.Popen[str]) -> None:
         assert child.returncode == 0
 
 
-def test_start_creates_the_database_and_reuse_returns_the_same_server(tmp_path: Path) -> None:
-    server = ensure_running(tmp_path / "data", cleanup="delete")
+def test_start_creates_the_database_and_reuse_returns_the_same_server(server_tmp: Path) -> None:
+    server = ensure_running(server_tmp / "data", cleanup="delete")
     try:
         with psycopg.connect(server.url().conninfo()) as conn:
             assert conn.execute("SELECT current_database()").fetchone() == (DEFAULT_DATABASE,)
             version = conn.execute("SHOW server_version_num").fetchone()
             assert version is not None and int(version[0]) >= 180000
-        again = ensure_running(tmp_path / "data", cleanup="delete")
+        again = ensure_running(server_tmp / "data", cleanup="delete")
         assert again.pid == server.pid
         assert server.url().source == "embedded"
     finally:
         server.close()
 
 
-def test_two_processes_starting_at_once_share_one_server(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+def test_two_processes_starting_at_once_share_one_server(server_tmp: Path) -> None:
+    data_dir = server_tmp / "data"
     first, second = _spawn(data_dir), _spawn(data_dir)
     try:
         (pid_a, url_a), (pid_b, url_b) = _report(first), _report(second)
@@ -89,8 +89,8 @@ def test_two_processes_starting_at_once_share_one_server(tmp_path: Path) -> None
     assert not psutil.pid_exists(pid_a) or psutil.Process(pid_a).status() == psutil.STATUS_ZOMBIE
 
 
-def test_a_killed_claimant_does_not_keep_the_server_alive_forever(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+def test_a_killed_claimant_does_not_keep_the_server_alive_forever(server_tmp: Path) -> None:
+    data_dir = server_tmp / "data"
     doomed = _spawn(data_dir)
     _report(doomed)
     doomed.kill()
@@ -101,8 +101,8 @@ def test_a_killed_claimant_does_not_keep_the_server_alive_forever(tmp_path: Path
     assert not (data_dir / "postmaster.pid").exists()
 
 
-def test_stop_and_start_keep_the_data(tmp_path: Path) -> None:
-    server = ensure_running(tmp_path / "data", cleanup="delete")
+def test_stop_and_start_keep_the_data(server_tmp: Path) -> None:
+    server = ensure_running(server_tmp / "data", cleanup="delete")
     try:
         with psycopg.connect(server.url().conninfo(), autocommit=True) as conn:
             conn.execute("CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)")
@@ -117,8 +117,8 @@ def test_stop_and_start_keep_the_data(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can check the run-as-root path")
-def test_as_root_the_server_runs_as_its_own_system_user(tmp_path: Path) -> None:
-    server = ensure_running(tmp_path / "data", cleanup="delete")
+def test_as_root_the_server_runs_as_its_own_system_user(server_tmp: Path) -> None:
+    server = ensure_running(server_tmp / "data", cleanup="delete")
     try:
         assert psutil.Process(server.pid).username() != "root"
     finally:
@@ -136,7 +136,7 @@ def _unprivileged_user() -> str | None:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to a normal user")
-def test_a_normal_user_can_start_it(tmp_path: Path) -> None:
+def test_a_normal_user_can_start_it(server_tmp: Path) -> None:
     user = _unprivileged_user()
     probe = subprocess.run(
         ["runuser", "-u", str(user), "--", sys.executable, "-c", "import chanuka_db"],
@@ -145,10 +145,10 @@ def test_a_normal_user_can_start_it(tmp_path: Path) -> None:
     )
     if user is None or probe.returncode != 0:
         pytest.skip(f"this interpreter is not usable by a normal user: {probe.stderr[-200:]!r}")
-    home = tmp_path / "home"
+    home = server_tmp / "home"
     home.mkdir()
     shutil.chown(home, user)
-    tmp_path.chmod(0o755)
+    server_tmp.chmod(0o755)
     child = _spawn(home / "data", user=user)
     try:
         pid, _ = _report(child)

@@ -22,6 +22,7 @@ from chanuka_db.pool.resilience import (
     is_connection_failure,
     is_retryable_conflict,
 )
+from tests.conftest import server_directory
 
 # Quick to notice and quick to recover, so fault tests stay short.
 FAST_FAILURE = {
@@ -319,8 +320,12 @@ def test_breaker_opens_half_opens_and_closes() -> None:
 
 
 @pytest.fixture(scope="module")
-def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
-    data = tmp_path_factory.mktemp("faults") / "data"
+def own_server() -> Iterator[EmbeddedServer]:
+    with server_directory("chanuka-faults-") as scratch:
+        yield from _own_server(scratch / "data")
+
+
+def _own_server(data: Path) -> Iterator[EmbeddedServer]:
     server = ensure_running(Path(data), database="faults", cleanup="delete")
     try:
         yield server
@@ -366,10 +371,20 @@ def test_server_stopped_and_restarted_mid_load(
 
 
 @pytest.mark.embedded
-def test_breaker_fails_fast_while_down_and_closes_when_back(
-    own_server: EmbeddedServer, own_db: tuple[Database, DatabaseUrl]
-) -> None:
-    db, _ = own_db
+def test_breaker_fails_fast_while_down_and_closes_when_back(own_server: EmbeddedServer) -> None:
+    # Its own Database, with a cool-down well above the time one failed acquisition can take
+    # (acquire timeout 1 s plus quick retries), so a loaded machine cannot slip past the
+    # cool-down between the breaker opening and the fail-fast check.
+    cooldown = 3.0
+    settings = {**FAST_FAILURE, "breaker_cooldown_s": cooldown, "acquire_timeout_s": 1.0}
+    config = DatabaseConfig.for_environment(
+        Environment.TEST, url=own_server.url("faults"), pool_min=1, pool_max=3, **settings
+    )
+    with Database(config) as db:
+        _breaker_cycle(own_server, db, cooldown)
+
+
+def _breaker_cycle(own_server: EmbeddedServer, db: Database, cooldown: float) -> None:
     with db.connection() as c:
         c.execute("SELECT 1")
     own_server.stop()
@@ -382,16 +397,16 @@ def test_breaker_fails_fast_while_down_and_closes_when_back(
         started = time.monotonic()
         with pytest.raises(DatabaseUnavailable, match="circuit breaker open"), db.connection():
             pass
-        assert time.monotonic() - started < 0.2  # fails fast, no acquire timeout
+        assert time.monotonic() - started < 0.5  # fails fast: no 1 s acquire timeout
         report = db.health()
         assert not report.healthy and report.breaker is BreakerState.OPEN
-        time.sleep(0.4)  # past the cool-down: the next caller is the trial, and fails
+        time.sleep(cooldown + 0.2)  # past the cool-down: the next caller is the trial, fails
         with pytest.raises(DatabaseUnavailable, match="still unreachable"), db.connection():
             pass
         assert db.breaker.state is BreakerState.OPEN
     finally:
         own_server.start()
-    time.sleep(0.4)
+    time.sleep(cooldown + 0.2)
     with db.transaction() as tx:  # the trial succeeds: the pool is renewed, breaker closed
         assert tx.execute("SELECT 1").fetchone() == (1,)
     assert db.breaker.state is BreakerState.CLOSED
@@ -400,9 +415,9 @@ def test_breaker_fails_fast_while_down_and_closes_when_back(
 
 @pytest.mark.embedded
 def test_database_with_no_url_starts_and_releases_the_embedded_server(
-    tmp_path: Path,
+    server_tmp: Path,
 ) -> None:
-    config = DatabaseConfig.for_environment(Environment.TEST, data_dir=tmp_path / "pgdata")
+    config = DatabaseConfig.for_environment(Environment.TEST, data_dir=server_tmp / "pgdata")
     with Database(config) as db:
         assert db.url.source == "embedded"
         with db.connection() as c:

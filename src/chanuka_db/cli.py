@@ -7,12 +7,14 @@ refused), 2 bad usage or configuration.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import functools
 import json
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -362,6 +364,135 @@ def _add_security_commands(commands: argparse._SubParsersAction[argparse.Argumen
     purge.set_defaults(handler=_cmd_audit_purge)
 
 
+# -- metrics -------------------------------------------------------------------------------
+
+
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    """Serve the Prometheus metrics of a Database opened from the environment until stopped."""
+    try:
+        from chanuka_db.metrics import exporter_registry, serve_metrics  # noqa: PLC0415
+    except ImportError as exc:  # pragma: no cover - the dev extra installs prometheus-client
+        print(f"chanuka-db: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from chanuka_db import Database  # noqa: PLC0415 - the services' Database (query monitor)
+
+    config = DatabaseConfig.from_env()
+    # The exporter's own pool only checks health and reads the ledger: one connection.
+    with (
+        _stop_requested() as stop,
+        Database(attrs.evolve(config, pool_min=min(config.pool_min, 1))) as db,
+    ):
+        registry = exporter_registry(
+            db, max_shapes=args.max_shapes, schema_interval_s=args.schema_interval
+        )
+        with serve_metrics(registry, port=args.port, host=args.host) as server:
+            print(f"serving chanuka-db metrics on {server.url} (Ctrl-C stops)", flush=True)
+            while not stop.wait(1.0):
+                pass
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _stop_requested() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM while the block runs; the old handlers come back."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+_STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
+
+
+def _add_metrics_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    metrics = commands.add_parser(
+        "metrics", help="serve Prometheus metrics (pool, queries, breaker, schema) over HTTP"
+    )
+    metrics.add_argument("--port", type=int, default=9187, help="default %(default)s")
+    metrics.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default %(default)s)"
+    )
+    metrics.add_argument(
+        "--max-shapes",
+        type=int,
+        default=200,
+        metavar="N",
+        help="statement shapes labelled one by one; the rest are summed as 'other'",
+    )
+    metrics.add_argument(
+        "--schema-interval",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how often the migration ledger is read (default %(default)s)",
+    )
+    metrics.set_defaults(handler=_cmd_metrics)
+
+
+# -- seed data ----------------------------------------------------------------------------
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+@_usage_on_invalid_input
+def _cmd_seed(args: argparse.Namespace) -> int:
+    from chanuka_db.seed import DEFER_THRESHOLD, seed  # noqa: PLC0415 - generator loads lazily
+    from chanuka_db.seed.progress import RichProgress, report_lines  # noqa: PLC0415
+    from chanuka_db.seed.runner import check_arguments  # noqa: PLC0415
+
+    check_arguments(args.scale, args.seed, args.as_of)
+    url = _migration_url(DatabaseConfig.from_env())  # it drops and rebuilds indexes: the owner
+    threshold = None if args.no_defer else DEFER_THRESHOLD
+    if args.no_progress or args.json:
+        summary = seed(url, args.scale, seed=args.seed, as_of=args.as_of, defer_threshold=threshold)
+    else:
+        with RichProgress() as progress:
+            summary = seed(
+                url, args.scale, seed=args.seed, as_of=args.as_of, defer_threshold=threshold,
+                progress=progress,
+            )  # fmt: skip
+    if args.json:
+        print(json.dumps({**summary.as_json(), "already_loaded": summary.already_loaded}))
+    else:
+        print("\n".join(report_lines(summary)))
+    return EXIT_OK
+
+
+def _add_seed_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from chanuka_db.seed.scales import SCALES  # noqa: PLC0415
+
+    seed = commands.add_parser(
+        "seed",
+        help="fill a migrated, empty database with deterministic, realistic data (resumable)",
+        description="Generate every table's rows for a scale and load them with COPY. The same "
+        "scale, seed and --as-of always give the same rows; an interrupted load resumes.",
+    )
+    seed.add_argument("--scale", choices=list(SCALES), default="tiny", help="how much data")
+    seed.add_argument("--seed", type=int, default=1, help="random seed (default %(default)s)")
+    seed.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the data's 'today' (default: today in UTC; a resumed load keeps its own)",
+    )
+    seed.add_argument(
+        "--no-defer",
+        action="store_true",
+        help="keep every index and foreign key live during COPY (slower; same rows)",
+    )
+    seed.add_argument("--no-progress", action="store_true", help="no progress bars")
+    seed.add_argument("--json", action="store_true", help="print the summary as JSON")
+    seed.set_defaults(handler=_cmd_seed)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chanuka-db",
@@ -388,6 +519,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_migration_commands(commands)
     _add_types_command(commands)
     _add_security_commands(commands)
+    _add_metrics_command(commands)
+    _add_seed_command(commands)
     return parser
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "OutOfOrder",
     "PoolExhausted",
     "QueryError",
+    "SeedRefused",
 ]
 
 
@@ -141,3 +142,12 @@ class BaselineMismatch(MigrationError):
     def __init__(self, message: str, differences: tuple[str, ...]) -> None:
         self.differences = differences
         super().__init__(message)
+
+
+class SeedRefused(ChanukaDbError):
+    """A seed load was refused before writing anything.
+
+    The database already holds data the load did not write, or a load with another scale,
+    seed, date or generator version, or another load is running on it. The message says
+    which, and what to do.
+    """

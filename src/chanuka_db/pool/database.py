@@ -24,7 +24,7 @@ from chanuka_db.errors import (
     PoolExhausted,
     QueryError,
 )
-from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl
+from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl, redact
 from chanuka_db.pool.embedded import EmbeddedServer, ensure_running
 from chanuka_db.pool.health import HealthReport, build_report
 from chanuka_db.pool.monitoring import Borrow, Monitor, PoolStats, Ticker
@@ -184,7 +184,16 @@ class Database:
             )
             self._next_health = time.monotonic() + self.config.health_interval_s
             self._ticker.start()
-        _log.info("database pool open on %s", self._url.redacted())
+        _log.info(
+            "database pool open on %s",
+            self._url.redacted(),
+            extra={
+                "event": "chanuka_db.pool.opened",
+                "url": self._url.redacted(),
+                "min_size": self.config.pool_min,
+                "max_size": self.config.pool_max,
+            },
+        )
         return self
 
     def close(self) -> None:
@@ -360,7 +369,11 @@ class Database:
         except BaseException as exc:
             conn.close()  # the pool sees a closed connection and opens a replacement
             if isinstance(exc, Exception) and not is_connection_failure(exc):
-                _log.warning("discarded a connection that could not be reset: %s", exc)
+                _log.warning(
+                    "discarded a connection that could not be reset: %s",
+                    exc,
+                    extra={"event": "chanuka_db.pool.reset_failed", "error": _first_line(exc)},
+                )
             if not isinstance(exc, Exception):
                 raise
         finally:
@@ -475,7 +488,16 @@ class Database:
                 delay = next(delays, None)
                 if delay is None:
                     raise self._unavailable(exc) from exc
-                _log.info("connection failed before BEGIN (%s); retrying in %.3f s", exc, delay)
+                _log.info(
+                    "connection failed before BEGIN (%s); retrying in %.3f s",
+                    exc,
+                    delay,
+                    extra={
+                        "event": "chanuka_db.pool.retry",
+                        "error": _first_line(exc),
+                        "delay_ms": delay * 1000,
+                    },
+                )
                 time.sleep(delay)
             else:
                 return borrow
@@ -593,7 +615,17 @@ class Database:
                 delay = next(delays, None)
                 if delay is None:
                     raise
-                _log.info("re-running idempotent unit of work in %.3f s after: %s", delay, exc)
+                _log.info(
+                    "re-running idempotent unit of work in %.3f s after: %s",
+                    delay,
+                    exc,
+                    extra={
+                        "event": "chanuka_db.pool.rerun",
+                        "error": _first_line(exc),
+                        "sqlstate": getattr(exc, "sqlstate", None),
+                        "delay_ms": delay * 1000,
+                    },
+                )
                 time.sleep(delay)
 
     # -- monitoring ---------------------------------------------------------------------
@@ -639,7 +671,11 @@ class Database:
             self._next_health = now + self.config.health_interval_s
             report = self.health()
             if not report.reachable:
-                _log.error("health check failed: %s", report.error)
+                _log.error(
+                    "health check failed: %s",
+                    report.error,
+                    extra={"event": "chanuka_db.pool.health_failed", "error": report.error},
+                )
 
     def _poll_connect_errors(self) -> None:
         """Count failed background connection attempts toward the circuit breaker."""
@@ -667,6 +703,12 @@ def _check_nested(
         raise InvalidInput(
             "deferrable", "only the outermost transaction chooses it (this one is a savepoint)"
         )
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an error's text for a log field (no connection string in it)."""
+    text = str(exc).strip()
+    return redact(text.splitlines()[0]) if text else type(exc).__name__
 
 
 def _in_transaction(conn: PooledConnection) -> bool:

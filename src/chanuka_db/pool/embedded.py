@@ -132,7 +132,12 @@ def ensure_running(
         _apply_settings(conn, settings or {})
         _create_database(conn, database)
         _create_login_roles(conn)
-    _log.info("embedded PostgreSQL ready in %s (pid %s)", target, server.pid)
+    _log.info(
+        "embedded PostgreSQL ready in %s (pid %s)",
+        target,
+        server.pid,
+        extra={"event": "chanuka_db.embedded.ready", "data_dir": str(target), "pid": server.pid},
+    )
     return server
 
 

@@ -257,6 +257,11 @@ class Monitor:
                 "slow connection acquisition: waited %.0f ms (threshold %.0f ms)",
                 waited_s * 1000,
                 self.config.slow_acquire_ms,
+                extra={
+                    "event": "chanuka_db.pool.slow_acquisition",
+                    "duration_ms": waited_s * 1000,
+                    "threshold_ms": self.config.slow_acquire_ms,
+                },
             )
 
     def returned(self, borrow: Borrow, now: float) -> None:
@@ -314,13 +319,21 @@ class Monitor:
                 self.counts["leaks_detected"] += 1
         names = {thread.ident: thread.name for thread in threading.enumerate()}
         for borrow in fresh:
+            stack = borrow.stack()
             _log.warning(
                 "connection held for %.1f s (leak threshold %.1f s) by thread %s; "
                 "borrower's stack:\n%s",
                 now - borrow.started,
                 self.config.leak_threshold_s,
                 names.get(borrow.thread, borrow.thread),
-                borrow.stack(),
+                stack,
+                extra={
+                    "event": "chanuka_db.pool.connection_leak",
+                    "duration_ms": (now - borrow.started) * 1000,
+                    "threshold_ms": self.config.leak_threshold_s * 1000,
+                    "borrower": str(names.get(borrow.thread, borrow.thread)),
+                    "stack": stack,
+                },
             )
 
     def _is_leak(self, borrow: Borrow, now: float) -> bool:
@@ -346,6 +359,15 @@ class Monitor:
             self._max_size,
             100 * threshold,
             now - self._level_since,
+            extra={
+                "event": "chanuka_db.pool.utilization",
+                "severity": level.value,
+                "utilization": len(self._borrows) / self._max_size,
+                "in_use": len(self._borrows),
+                "max_size": self._max_size,
+                "threshold": threshold,
+                "duration_ms": (now - self._level_since) * 1000,
+            },
         )
 
     def alerts(self, now: float | None = None) -> list[Alert]:
@@ -424,4 +446,6 @@ class Ticker:
             try:
                 self._tick()
             except Exception:  # a monitor must outlive any one failed check
-                _log.exception("pool monitor tick failed")
+                _log.exception(
+                    "pool monitor tick failed", extra={"event": "chanuka_db.pool.monitor_failed"}
+                )

@@ -134,7 +134,10 @@ class CircuitBreaker:
         if self._state is not BreakerState.CLOSED:
             with self._lock:
                 if not self._is_closed():
-                    _log.warning("circuit breaker closed: the database answers again")
+                    _log.warning(
+                        "circuit breaker closed: the database answers again",
+                        extra={"event": "chanuka_db.breaker.closed", "state": "closed"},
+                    )
                     self._set(BreakerState.CLOSED, time.monotonic())
 
     def record_failure(self, error: BaseException | str) -> None:
@@ -152,6 +155,13 @@ class CircuitBreaker:
                     self._failures,
                     self._last_error,
                     self.cooldown_s,
+                    extra={
+                        "event": "chanuka_db.breaker.opened",
+                        "state": "open",
+                        "consecutive_failures": self._failures,
+                        "error": self._last_error,
+                        "cooldown_s": self.cooldown_s,
+                    },
                 )
                 self._set(BreakerState.OPEN, time.monotonic())
 

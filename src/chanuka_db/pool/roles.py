@@ -131,5 +131,6 @@ def check_login(
     if environment is Environment.PRODUCTION:
         raise ConfigError(variable, url.redacted(), reason)
     level = logging.WARNING if environment is Environment.DEVELOPMENT else logging.INFO
-    _log.log(level, "%s (%s): %s", variable, url.redacted(), reason)
+    event = {"event": "chanuka_db.security.login_unfit", "login": report.login}
+    _log.log(level, "%s (%s): %s", variable, url.redacted(), reason, extra=event)
     return report

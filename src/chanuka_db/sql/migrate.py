@@ -56,8 +56,9 @@ class MigrationRunner:
 
     ``url`` is the database to change; it takes a URL (not the environment) so that an
     owner role's URL can be handed in for migrations. ``echo`` receives progress lines
-    (default: the ``chanuka_db.sql.migrate`` logger). ``lock_timeout_s`` bounds the wait
-    for another runner.
+    (default: the ``chanuka_db.sql.migrate`` logger, as INFO records with a
+    ``chanuka_db.migration.*`` event and fields, plus an ERROR record when a file fails).
+    ``lock_timeout_s`` bounds the wait for another runner.
     """
 
     def __init__(
@@ -71,7 +72,7 @@ class MigrationRunner:
         self.url = url
         self.directory = directory
         self.lock_timeout_s = lock_timeout_s
-        self._echo: Echo = echo if echo is not None else _log.info
+        self._echo = echo
 
     @functools.cached_property
     def migrations(self) -> tuple[Migration, ...]:
@@ -93,7 +94,11 @@ class MigrationRunner:
                 f"cannot connect to {self.url.redacted()}: {reason}"
             ) from None
         conn.add_notice_handler(
-            lambda diag: self._echo(f"  {diag.severity}: {diag.message_primary}")
+            lambda diag: self._say(
+                f"  {diag.severity}: {diag.message_primary}",
+                "notice",
+                notice_severity=diag.severity,
+            )
         )
         return conn
 
@@ -126,12 +131,17 @@ class MigrationRunner:
         with self._locked() as conn:
             plan = self._plan_up(conn, to, allow_out_of_order, accept_changed)
             if backup is not None:
-                self._echo(f"backing up {self.url.redacted()} to {backup}")
+                self._say(
+                    f"backing up {self.url.redacted()} to {backup}", "backup", path=str(backup)
+                )
                 migrate_backup.backup(self.url, backup)
             if accept_changed:
                 self._accept_changed(conn)
             if not plan:
-                self._echo(f"nothing to apply: at version {self._version(conn):04d}")
+                version = self._version(conn)
+                self._say(
+                    f"nothing to apply: at version {version:04d}", "up_to_date", version=version
+                )
             for migration in plan:
                 self._run_file(conn, migration, migration.up, applying=True)
         return plan
@@ -157,7 +167,7 @@ class MigrationRunner:
         with self._locked() as conn:
             plan = self._plan_down(conn, steps, to, accept_changed)
             if not plan:
-                self._echo("nothing to roll back")
+                self._say("nothing to roll back", "nothing_to_roll_back")
             for migration in plan:
                 self._run_file(conn, migration, migration.down, applying=False)
         return plan
@@ -180,7 +190,7 @@ class MigrationRunner:
                     " in schema_migrations: baseline only adopts a database chanuka-db has"
                     " never migrated"
                 )
-            self._echo(f"checking the live schema against {_labels(candidates)}")
+            self._say(f"checking the live schema against {_labels(candidates)}", "baseline_check")
             differences = migrate_baseline.differences(conn, candidates, self._run_statements)
             if differences:
                 raise BaselineMismatch(
@@ -190,13 +200,20 @@ class MigrationRunner:
                     tuple(differences),
                 )
             if dry_run:
-                self._echo(f"schema matches; would record {_labels(candidates)} as applied")
+                self._say(
+                    f"schema matches; would record {_labels(candidates)} as applied",
+                    "baseline_dry_run",
+                )
                 return candidates
             with conn.transaction():
                 ensure_ledger(conn)
                 for migration in candidates:
                     record(conn, migration, 0, baseline=True)
-            self._echo(f"recorded {_labels(candidates)} as applied (baseline; nothing was run)")
+            self._say(
+                f"recorded {_labels(candidates)} as applied (baseline; nothing was run)",
+                "baseline_recorded",
+                version=candidates[-1].version,
+            )
         return candidates
 
     # -- planning ---------------------------------------------------------------------------
@@ -251,7 +268,12 @@ class MigrationRunner:
         by_version = {migration.version: migration for migration in self.migrations}
         for entry in state.having(MigrationState.CHANGED):
             accept_checksum(conn, by_version[entry.version])
-            self._echo(f"recorded the new checksum of {entry.label} (--accept-changed)")
+            self._say(
+                f"recorded the new checksum of {entry.label} (--accept-changed)",
+                "checksum_accepted",
+                version=entry.version,
+                migration=entry.label,
+            )
 
     # -- running ----------------------------------------------------------------------------
 
@@ -277,18 +299,58 @@ class MigrationRunner:
     ) -> None:
         verb = "applying" if applying else "rolling back"
         mode = "" if script.transactional else " (no transaction)"
-        self._echo(f"{verb} {migration.label}{mode}")
+        fields = {
+            "version": migration.version,
+            "migration": migration.label,
+            "direction": "up" if applying else "down",
+            "file": script.filename,
+        }
+        self._say(f"{verb} {migration.label}{mode}", "started", **fields)
         started = time.perf_counter()
         transaction = conn.transaction() if script.transactional else contextlib.nullcontext()
-        with transaction:
-            self._run_statements(conn, script)
-            elapsed_ms = round((time.perf_counter() - started) * 1000)
-            if applying:
-                record(conn, migration, elapsed_ms, baseline=False)
-            else:
-                forget(conn, migration.version)
+        try:
+            with transaction:
+                self._run_statements(conn, script)
+                elapsed_ms = round((time.perf_counter() - started) * 1000)
+                if applying:
+                    record(conn, migration, elapsed_ms, baseline=False)
+                else:
+                    forget(conn, migration.version)
+        except MigrationFailed as exc:
+            self._log_failure(exc, (time.perf_counter() - started) * 1000, fields)
+            raise
         done = "applied" if applying else "rolled back"
-        self._echo(f"{done} {migration.label} in {elapsed_ms} ms")
+        self._say(
+            f"{done} {migration.label} in {elapsed_ms} ms",
+            "applied" if applying else "rolled_back",
+            duration_ms=elapsed_ms,
+            **fields,
+        )
+
+    def _say(self, message: str, event: str, **fields: Any) -> None:
+        """A progress line: to ``echo``, or as a structured INFO record when there is none."""
+        if self._echo is not None:
+            self._echo(message)
+        else:
+            _log.info(message, extra={"event": f"chanuka_db.migration.{event}", **fields})
+
+    def _log_failure(
+        self, exc: MigrationFailed, duration_ms: float, fields: dict[str, Any]
+    ) -> None:
+        """The ERROR record of a failed file (when progress goes to the logger)."""
+        if self._echo is not None:
+            return  # the caller reports the raised error itself (the CLI prints it)
+        _log.error(
+            "%s",
+            exc,
+            extra={
+                "event": "chanuka_db.migration.failed",
+                **fields,
+                "line": exc.line,
+                "sqlstate": exc.sqlstate,
+                "duration_ms": duration_ms,
+            },
+        )
 
     def _run_statements(self, conn: psycopg.Connection[Any], script: MigrationScript) -> None:
         for statement in script.statements:
@@ -337,14 +399,15 @@ class MigrationRunner:
         self, verb: str, plan: Sequence[Migration], *, up: bool, backup: Path | None = None
     ) -> None:
         if backup is not None:
-            self._echo(f"would back up {self.url.redacted()} to {backup}")
+            self._say(f"would back up {self.url.redacted()} to {backup}", "plan")
         if not plan:
-            self._echo(f"nothing to {verb}")
+            self._say(f"nothing to {verb}", "plan")
         for migration in plan:
             script = migration.up if up else migration.down
             mode = "" if script.transactional else ", no transaction"
-            self._echo(f"-- would {verb} {migration.label} ({script.filename}{mode})")
-            self._echo(script.text.rstrip("\n"))
+            label = f"-- would {verb} {migration.label} ({script.filename}{mode})"
+            self._say(label, "plan", version=migration.version, file=script.filename)
+            self._say(script.text.rstrip("\n"), "plan", version=migration.version)
 
 
 def _labels(migrations: Sequence[Migration]) -> str:

@@ -16,13 +16,21 @@ plan was taken and why.
 ``with monitor.count() as c: ...`` counts the statements run inside the block by the
 current thread or task only (a context variable), so tests can forbid N+1 queries while
 other work runs concurrently.
+
+:meth:`QueryMonitor.histograms` hands exporters (``chanuka_db.metrics``) each shape's raw
+bucket counts, with failed statements also kept per SQLSTATE and slow ones counted; only
+the failure and slow paths do that extra work, so recording a statement costs the same.
+:func:`statement_id` and :func:`statement_summary` name a shape briefly and stably (for
+metric labels and log fields) without its text.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import math
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -39,9 +47,14 @@ if TYPE_CHECKING:
     from chanuka_db.pool.config import DatabaseConfig
 
 __all__ = [
+    "BUCKET_BOUNDS",
     "QueryMonitor",
+    "ShapeHistogram",
     "ShapeStats",
+    "ShapeTimings",
     "StatementCount",
+    "statement_id",
+    "statement_summary",
 ]
 
 _log = logging.getLogger("chanuka_db.sql")
@@ -64,6 +77,46 @@ def _bucket(seconds: float) -> int:
 
 def _bucket_bound(index: int) -> float:
     return 1e-6 * 2 ** (index / _BUCKETS_PER_OCTAVE)
+
+
+# Upper bounds (seconds) of every bucket but the last, which is open-ended: the same
+# bounds as the pool's histograms (chanuka_db.pool.monitoring.BUCKET_BOUNDS).
+BUCKET_BOUNDS: Final[tuple[float, ...]] = tuple(
+    _bucket_bound(index) for index in range(_BUCKET_COUNT - 1)
+)
+# The first table a statement names: after FROM, INTO or UPDATE, quoted or not.
+_TARGET: Final = re.compile(
+    r'\b(?:FROM|INTO|UPDATE)\s+((?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
+    r'(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))*)',
+    re.IGNORECASE,
+)
+_VERB: Final = re.compile(r"\s*([A-Za-z]+)")
+_MAX_SUMMARY_CHARS: Final = 64
+
+
+def statement_id(sql: str) -> str:
+    """A short, stable name for a statement shape: 8 hex digits of a hash of its text.
+
+    The same SQL text gives the same id in every process and release, so a dashboard or
+    a log search can follow one shape; the text itself (which may be long) is not needed.
+    """
+    return hashlib.blake2b(sql.encode("utf-8"), digest_size=4).hexdigest()
+
+
+def statement_summary(sql: str) -> str:
+    """``"SELECT bills"``: the statement's verb and the first table it names.
+
+    OpenTelemetry's ``db.query.summary``; low cardinality, never a value (values are bound
+    parameters). Only the verb when no table is named (``SELECT set_config(...)``).
+    """
+    verb = _VERB.match(sql)
+    if verb is None:
+        return "unknown"
+    target = _TARGET.search(sql)
+    if target is None:
+        return verb.group(1).upper()
+    table = target.group(1).rsplit(".", 1)[-1].strip('"').replace('""', '"')
+    return f"{verb.group(1).upper()} {table}"[:_MAX_SUMMARY_CHARS]
 
 
 @attrs.frozen(kw_only=True)
@@ -89,10 +142,38 @@ class ShapeStats:
         return self.total_ms / self.count if self.count else 0.0
 
 
+@attrs.frozen(kw_only=True)
+class ShapeTimings:
+    """Durations of some statements as raw bucket counts (not cumulative), count and sum.
+
+    ``buckets[i]`` counts durations up to ``BUCKET_BOUNDS[i]`` (and above the bound
+    before it); the last bucket counts everything above ``BUCKET_BOUNDS[-1]``.
+    """
+
+    count: int
+    sum_s: float
+    buckets: tuple[int, ...] = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class ShapeHistogram:
+    """One shape's timings for exporters: every statement, the failed ones by SQLSTATE.
+
+    ``timings`` includes the failed statements; ``slow`` counts the statements at or above
+    the slow threshold (the ones logged).
+    """
+
+    sql: str
+    timings: ShapeTimings
+    failed: dict[str, ShapeTimings]
+    rows: int
+    slow: int
+
+
 class _Shape:
     """Mutable per-shape counters; only touched under the monitor's lock."""
 
-    __slots__ = ("buckets", "count", "errors", "max_s", "rows", "total_s")
+    __slots__ = ("buckets", "count", "errors", "failures", "max_s", "rows", "slow", "total_s")
 
     def __init__(self) -> None:
         self.count = 0
@@ -101,6 +182,8 @@ class _Shape:
         self.rows = 0
         self.buckets = [0] * _BUCKET_COUNT
         self.errors: dict[str, int] = {}
+        self.failures: dict[str, _Shape] = {}  # timings of failed statements by SQLSTATE
+        self.slow = 0
 
     def add(self, seconds: float, rows: int) -> None:
         self.count += 1
@@ -120,6 +203,9 @@ class _Shape:
             seen += in_bucket
         return self.max_s
 
+    def timings(self) -> ShapeTimings:
+        return ShapeTimings(count=self.count, sum_s=self.total_s, buckets=tuple(self.buckets))
+
     def snapshot(self, sql: str) -> ShapeStats:
         return ShapeStats(
             sql=sql,
@@ -131,6 +217,15 @@ class _Shape:
             rows=self.rows,
             errors=dict(self.errors),
         )
+
+
+_COPY_CHUNK: Final = 128
+
+
+def _copy(sql: str, shape: _Shape) -> tuple[Any, ...]:
+    """Plain copies of a shape's counts (the caller holds the monitor's lock)."""
+    failed = [(state, f.count, f.total_s, tuple(f.buckets)) for state, f in shape.failures.items()]
+    return (sql, shape.count, shape.total_s, tuple(shape.buckets), failed, shape.rows, shape.slow)
 
 
 class StatementCount:
@@ -229,6 +324,10 @@ class QueryMonitor:
             shape.add(seconds, rows)
             if sqlstate is not None:
                 shape.errors[sqlstate] = shape.errors.get(sqlstate, 0) + 1
+                failure = shape.failures.get(sqlstate)
+                if failure is None:
+                    failure = shape.failures[sqlstate] = _Shape()
+                failure.add(seconds, 0)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -247,6 +346,31 @@ class QueryMonitor:
         with self._lock:
             snapshots = [shape.snapshot(sql) for sql, shape in self._shapes.items()]
         return sorted(snapshots, key=lambda s: s.total_ms, reverse=True)
+
+    def histograms(self) -> list[ShapeHistogram]:
+        """Every shape's raw bucket counts (for exporters), in no particular order.
+
+        The counts are copied under the lock a chunk of shapes at a time (about 0.15 ms
+        each), so a scrape never stalls the statements being recorded for long.
+        """
+        with self._lock:
+            shapes = list(self._shapes.items())
+        copies: list[tuple[Any, ...]] = []
+        for start in range(0, len(shapes), _COPY_CHUNK):
+            with self._lock:
+                copies += [_copy(sql, shape) for sql, shape in shapes[start : start + _COPY_CHUNK]]
+        return [
+            ShapeHistogram(
+                sql=sql,
+                timings=ShapeTimings(count=count, sum_s=total, buckets=buckets),
+                failed={
+                    state: ShapeTimings(count=n, sum_s=s, buckets=b) for state, n, s, b in failed
+                },
+                rows=rows,
+                slow=slow,
+            )
+            for sql, count, total, buckets, failed, rows, slow in copies
+        ]
 
     def shape(self, sql: str) -> ShapeStats | None:
         """The stats of the shape whose SQL text is ``sql``, if it ran."""
@@ -269,6 +393,10 @@ class QueryMonitor:
         conn: psycopg.Connection[Any],
         error: BaseException | None,
     ) -> None:
+        with self._lock:
+            shape = self._shapes.get(compiled.text)
+            if shape is not None:
+                shape.slow += 1
         params = redacted_params(compiled, values)
         plan = self._plan(compiled, values, conn)
         outcome = "failed" if error is not None else "took"
@@ -281,11 +409,16 @@ class QueryMonitor:
             params,
             plan,
             extra={
+                "event": "chanuka_db.query.slow",
+                "operation": statement_summary(compiled.text),
+                "shape": statement_id(compiled.text),
                 "sql": compiled.text,
                 "parameters": params,
                 "plan": plan,
                 "duration_ms": seconds * 1000,
+                "threshold_ms": self.slow_query_s * 1000,
                 "sqlstate": getattr(error, "sqlstate", None),
+                "failed": error is not None,
             },
         )
 
