@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +17,7 @@ from chanuka_db.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from chanuka_db.errors import ConfigError, DatabaseUnavailable
 from chanuka_db.pool import Database, DatabaseConfig, DatabaseUrl, Environment
 from chanuka_db.pool.roles import inspect_url
-from tests.conftest import Login, PgServer
+from tests.conftest import Login, PgServer, server_directory
 
 APP = "postgresql://app:s3cret@db.example/chanuka"
 OWNER = "postgresql://owner:0wner-pw@db.example/chanuka"
@@ -174,24 +176,23 @@ def test_db_url_shows_every_login(
 # -- the embedded default: three logins, the application not a superuser ---------------------
 
 
-@pytest.fixture(scope="module")
-def embedded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("logins") / "pgdata"
-
-
 @pytest.mark.embedded
-@pytest.mark.usefixtures("clean_env")
 def test_the_embedded_default_logs_in_as_the_application_and_migrates_as_superuser(
-    embedded_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    clean_env: None,
 ) -> None:
-    config = DatabaseConfig.for_environment(
-        Environment.PRODUCTION, data_dir=embedded_dir, pool_min=0
-    )
-    with Database(config) as app, Database(config, system=True) as jobs:
-        assert (_borrow(app), _borrow(jobs)) == ("chanuka_app", "chanuka_system")
-        monkeypatch.setenv("CHANUKA_DB_DATA_DIR", str(embedded_dir))
-        assert main(["db-url", "--json"]) == EXIT_OK
-        shown = json.loads(capsys.readouterr().out)
+    with server_directory("chanuka-logins-") as scratch:
+        data_dir = scratch / "pgdata"
+        config = DatabaseConfig.for_environment(
+            Environment.PRODUCTION, data_dir=data_dir, pool_min=0
+        )
+        with Database(config) as app, Database(config, system=True) as jobs:
+            assert (_borrow(app), _borrow(jobs)) == ("chanuka_app", "chanuka_system")
+            # The command joins the running server from a process of its own, which lets
+            # go of it on exit; this test's Databases stop it when they close.
+            env = {**os.environ, "CHANUKA_DB_DATA_DIR": str(data_dir)}
+            command = [sys.executable, "-m", "chanuka_db.cli", "db-url", "--json"]
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    shown = json.loads(done.stdout)
     assert shown["url"].startswith("postgresql://chanuka_app@/chanuka?")
     assert shown["migration_url"].startswith("postgresql://postgres@/chanuka?")
     assert shown["system_url"].startswith("postgresql://chanuka_system@/chanuka?")

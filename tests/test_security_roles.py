@@ -6,7 +6,6 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -19,7 +18,7 @@ from chanuka_db.pool import DatabaseUrl
 from chanuka_db.pool.embedded import EmbeddedServer, ensure_running
 from chanuka_db.sql.catalog import read_catalog
 from chanuka_db.sql.migrate import MigrationRunner
-from tests.conftest import RUN_TOKEN, PgServer, unique_name
+from tests.conftest import RUN_TOKEN, PgServer, server_directory, unique_name
 from tests.security_support import connect
 
 DML = {"SELECT", "INSERT", "UPDATE", "DELETE"}
@@ -236,14 +235,14 @@ def test_a_login_outside_the_owner_role_is_told_what_to_do(
 
 
 @pytest.fixture(scope="module")
-def bare_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+def bare_server() -> Iterator[EmbeddedServer]:
     """An embedded server where the project's roles do not exist yet."""
-    data = tmp_path_factory.mktemp("roles") / "data"
-    server = ensure_running(Path(data), database="postgres", cleanup="delete")
-    try:
-        yield server
-    finally:
-        server.close()
+    with server_directory("chanuka-roles-") as scratch:
+        server = ensure_running(scratch / "data", database="postgres", cleanup="delete")
+        try:
+            yield server
+        finally:
+            server.close()
 
 
 def _fresh_database(server: EmbeddedServer) -> DatabaseUrl:
