@@ -25,6 +25,7 @@ from psycopg import sql
 from chanuka_db.pool import Database
 from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl, Environment
 from chanuka_db.pool.embedded import EmbeddedServer, ensure_running
+from chanuka_db.repositories import Database as ServicesDatabase
 from chanuka_db.sql.migrate import MigrationRunner
 
 # Throwaway servers need no durability; this makes CREATE DATABASE ... TEMPLATE fast.
@@ -276,3 +277,17 @@ def executor(conn: psycopg.Connection[Any], monitor: Any) -> Any:
     from chanuka_db.sql import Executor
 
     return Executor(conn, monitor)
+
+
+@pytest.fixture
+def data(database_url: DatabaseUrl) -> Iterator[ServicesDatabase]:
+    """The services' Database (repositories and units of work) on this test's database.
+
+    Its pool waits up to 60 s for a connection, so tests with many threads never time out
+    on a busy machine.
+    """
+    config = DatabaseConfig.for_environment(
+        Environment.TEST, url=database_url, acquire_timeout_s=60.0
+    )
+    with ServicesDatabase(config) as database:
+        yield database
