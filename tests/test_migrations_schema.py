@@ -62,7 +62,8 @@ SECURITY_FUNCTIONS = {
     "auth_session_owner(p_session_id text)",
     "auth_refresh_token_owner(p_token_hash text)",
     "auth_password_reset_owner(p_token_hash text)",
-    "auth_owner_lookup(lookup text, secret text)",
+    "auth_owner_lookup(lookup text, VARIADIC secrets text[])",
+    "auth_social_login_owners(p_provider text, p_provider_id text)",
 }
 _TYPES = {"timestamp": "timestamp without time zone", "timestamptz": "timestamp with time zone"}
 

@@ -6,6 +6,7 @@ actor bound as the unit of work binds it, against a real PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,7 +18,8 @@ from psycopg import errors as pg_errors
 from chanuka_db import Database as ServicesDatabase
 from chanuka_db.errors import NotFound
 from chanuka_db.pool import Database, DatabaseConfig, DatabaseUrl, Environment
-from chanuka_db.types import REGISTRY
+from chanuka_db.repositories.auth import hash_token, new_token
+from chanuka_db.types import REGISTRY, NewUserSocialProfile
 from tests.security_support import (
     PERSONAL_ROWS,
     USER_A,
@@ -297,3 +299,37 @@ def test_every_repository_method_keeps_users_apart(
             with db.unit_of_work() as nobody:
                 assert getattr(nobody, repo_name).count() == 0, table
         assert db.repos.notifications.count() == 0  # no unit of work, no actor: nothing
+
+
+def test_sign_in_flows_work_for_the_application_under_row_level_security(
+    app_url: DatabaseUrl, conn: psycopg.Connection[Any]
+) -> None:
+    """A request holds a token and no actor: the owner lookup binds one, then it all works."""
+    add_users(conn, USER_A)
+    session, refresh, reset = (hash_token(new_token()) for _ in range(3))
+    config = DatabaseConfig.for_environment(Environment.TEST, url=app_url, pool_min=0)
+    with ServicesDatabase(config) as db:
+        with db.unit_of_work(actor=USER_A) as uow:  # sign-in, after the password check
+            uow.sessions.create(USER_A, session, ttl=dt.timedelta(hours=1))
+            uow.refresh_tokens.issue(USER_A, session, refresh, ttl=dt.timedelta(days=1))
+            uow.password_resets.create(USER_A, reset)
+        with db.unit_of_work() as request:  # a later request: only the token is known
+            assert request.sessions.get_active_with_user(session) is None  # RLS: no actor
+            owners = [
+                request.sessions.owner_of(session),
+                request.refresh_tokens.owner_of(refresh),
+                request.password_resets.owner_of(reset),
+            ]
+        assert owners == [USER_A] * 3
+        login = {"provider": "google", "provider_id": "g-123"}
+        with db.unit_of_work(actor=USER_A) as uow:
+            uow.user_social_profiles.link(NewUserSocialProfile(user_id=USER_A, **login))
+        with db.unit_of_work() as request:  # "sign in with Google": vouched for, no actor yet
+            assert request.user_social_profiles.find_by_provider(**login) is None  # RLS
+            assert request.user_social_profiles.owner_of(**login) == USER_A
+            assert request.user_social_profiles.owner_of("google", "nobody") is None
+        with db.unit_of_work(actor=owners[0]) as uow:
+            found = uow.sessions.get_active_with_user(session)
+            assert found is not None
+            uow.refresh_tokens.rotate(refresh, hash_token(new_token()), ttl=dt.timedelta(days=1))
+            assert uow.password_resets.consume(reset, "new-hash") == USER_A

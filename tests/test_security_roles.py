@@ -92,6 +92,7 @@ def test_the_owner_role_owns_everything_and_the_application_only_has_dml(
         ("auth_password_reset_owner",),
         ("auth_refresh_token_owner",),
         ("auth_session_owner",),
+        ("auth_social_login_owners",),
     ]
     definers = conn.execute(
         "SELECT proname, proconfig FROM pg_proc WHERE prosecdef"

@@ -28,4 +28,5 @@ $$;
 DROP FUNCTION auth_session_owner(text);
 DROP FUNCTION auth_refresh_token_owner(text);
 DROP FUNCTION auth_password_reset_owner(text);
-DROP FUNCTION auth_owner_lookup(text, text);
+DROP FUNCTION auth_social_login_owners(text, text);
+DROP FUNCTION auth_owner_lookup(text, text[]);

@@ -22,8 +22,9 @@
 -- applies only to members of those roles, never to chanuka_app: SELECT set_config('app.role',
 -- 'system', true) by the application grants nothing, and SET ROLE chanuka_system fails for it.
 --
--- Before an actor is known, a request holds a session id or a token; the auth_*_owner()
--- functions map one to its user id (nothing else), so that the actor can be bound.
+-- Before an actor is known, a request holds a session id or a token (or a provider login);
+-- the auth_*_owner(s)() functions map one to its user id (nothing else), so that the actor
+-- can be bound.
 
 DO $$
 DECLARE
@@ -77,19 +78,21 @@ BEGIN
 END
 $$;
 
--- Who owns this session / refresh token / password-reset token? Whoever holds the secret may
--- learn its owner's id and then act as that user; nothing else is revealed. Each runs as the
--- owner, in system mode for its one query, then puts the caller's app.role back (a function's
--- SET clause would do that too, but only a superuser may attach a custom setting to one).
-CREATE FUNCTION auth_owner_lookup(lookup text, secret text) RETURNS uuid
+-- Who owns this session / refresh token / password-reset token / provider login? Whoever
+-- holds the secret (or, for a provider login, has just been vouched for by the provider)
+-- learns its owner's id and can then act as that user; nothing else is revealed. Each runs
+-- as the owner, in system mode for its one query, then puts the caller's app.role back (a
+-- function's SET clause would do that too, but only a superuser may attach a custom setting
+-- to one).
+CREATE FUNCTION auth_owner_lookup(lookup text, VARIADIC secrets text[]) RETURNS uuid[]
     LANGUAGE plpgsql
 AS $$
 DECLARE
     caller_mode CONSTANT text := coalesce(current_setting('app.role', true), '');
-    found uuid;
+    found uuid[];
 BEGIN
     PERFORM set_config('app.role', 'system', true);
-    EXECUTE lookup INTO found USING secret;
+    EXECUTE lookup INTO found USING secrets;
     PERFORM set_config('app.role', caller_mode, true);
     RETURN found;
 END
@@ -98,32 +101,45 @@ $$;
 CREATE FUNCTION auth_session_owner(p_session_id text) RETURNS uuid
     LANGUAGE sql SECURITY DEFINER
 AS $$
-    SELECT auth_owner_lookup('SELECT user_id FROM sessions WHERE id = $1', p_session_id)
+    SELECT (auth_owner_lookup('SELECT array_agg(user_id) FROM sessions WHERE id = $1[1]',
+                              p_session_id))[1]
 $$;
 
 CREATE FUNCTION auth_refresh_token_owner(p_token_hash text) RETURNS uuid
     LANGUAGE sql SECURITY DEFINER
 AS $$
-    SELECT auth_owner_lookup('SELECT s.user_id FROM refresh_tokens AS r JOIN sessions AS s'
-                             ' ON s.id = r.session_id WHERE r.token_hash = $1', p_token_hash)
+    SELECT (auth_owner_lookup('SELECT array_agg(s.user_id) FROM refresh_tokens AS r'
+                              ' JOIN sessions AS s ON s.id = r.session_id'
+                              ' WHERE r.token_hash = $1[1]', p_token_hash))[1]
 $$;
 
 CREATE FUNCTION auth_password_reset_owner(p_token_hash text) RETURNS uuid
     LANGUAGE sql SECURITY DEFINER
 AS $$
-    SELECT auth_owner_lookup('SELECT user_id FROM password_resets WHERE token_hash = $1',
-                             p_token_hash)
+    SELECT (auth_owner_lookup('SELECT array_agg(user_id) FROM password_resets'
+                              ' WHERE token_hash = $1[1]', p_token_hash))[1]
+$$;
+
+-- Every account linked to one provider login (nothing makes the pair unique: the caller
+-- refuses to guess between several).
+CREATE FUNCTION auth_social_login_owners(p_provider text, p_provider_id text) RETURNS uuid[]
+    LANGUAGE sql SECURITY DEFINER
+AS $$
+    SELECT auth_owner_lookup('SELECT array_agg(DISTINCT user_id) FROM user_social_profiles'
+                             ' WHERE provider = $1[1] AND provider_id = $1[2]',
+                             p_provider, p_provider_id)
 $$;
 
 -- The lookup runs any query it is given: only the functions above (as the owner) call it.
-REVOKE EXECUTE ON FUNCTION auth_owner_lookup(text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auth_owner_lookup(text, text[]) FROM PUBLIC;
 
 DO $$
 DECLARE
     fn regprocedure;
 BEGIN
     FOREACH fn IN ARRAY ARRAY['auth_session_owner(text)', 'auth_refresh_token_owner(text)',
-                              'auth_password_reset_owner(text)']::regprocedure[]
+                              'auth_password_reset_owner(text)',
+                              'auth_social_login_owners(text, text)']::regprocedure[]
     LOOP
         EXECUTE format('ALTER FUNCTION %s SET search_path = %I, pg_temp', fn, current_schema());
         EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', fn);
