@@ -155,7 +155,7 @@ def test_update_returns_the_row_and_touches_updated_at(data: Database) -> None:
     assert (updated.summary, updated.status, updated.title) == (None, "passed", "t")
     assert updated.updated_at >= bill.updated_at
     with pytest.raises(NotFound):
-        data.repos.bills.update(bill.id + 1, BillPatch(status="x"))
+        data.repos.bills.update(bill.id + 1, BillPatch(status="passed"))
     with pytest.raises(InvalidInput, match="nothing to update"):
         data.repos.bills.update(bill.id, BillPatch())
     with pytest.raises(InvalidInput, match="expected BillPatch"):

@@ -325,7 +325,7 @@ def test_known_values_hold(
         scalar(
             db,
             "SELECT u.id::text FROM sessions s JOIN users u ON u.id = s.user_id"
-            " WHERE s.token = %s AND s.is_active AND s.expires_at > %s",
+            " WHERE s.id = %s AND s.token IS NULL AND s.is_active AND s.expires_at > %s",
             (known.session_token_hash, AS_OF),
         )
         == known.session_user_id
@@ -388,3 +388,18 @@ def test_every_time_is_in_range_and_nothing_was_created_after_as_of(
             assert AS_OF.replace(year=AS_OF.year - 21) <= low, (table, column.name, low)
             assert high <= AS_OF.replace(year=AS_OF.year + 3), (table, column.name, high)
             assert not (column.name in creation and created_late), (table, column.name)
+
+
+def test_the_seeded_session_authenticates_through_the_repository(
+    database_url: DatabaseUrl,
+) -> None:
+    from chanuka_db import Database
+    from chanuka_db.pool.config import DatabaseConfig, Environment
+    from chanuka_db.seed import seed
+
+    summary = seed(database_url, "tiny", seed=3)  # as of today: its sessions are live now
+    config = DatabaseConfig.for_environment(Environment.TEST, url=database_url)
+    with Database(config) as database, database.unit_of_work() as uow:
+        found = uow.sessions.get_active_with_user(summary.known.session_token_hash)
+    assert found is not None
+    assert str(found.user.id) == summary.known.session_user_id

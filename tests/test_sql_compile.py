@@ -21,6 +21,7 @@ from chanuka_db.sql import (
     count_distinct,
     delete,
     excluded,
+    excluded_differs,
     insert,
     max_,
     min_,
@@ -375,3 +376,21 @@ def test_trusted_text_must_be_literal_sql() -> None:
     for bad in ("", "   ", 5):
         with pytest.raises(TypeError, match="non-empty SQL"):
             Trusted(bad)  # type: ignore[arg-type]
+
+
+def test_excluded_differs_skips_rows_that_would_not_change() -> None:
+    new = NewBill(title="A", bill_number="B-1")
+    statement = (
+        insert(bills)
+        .values(new)
+        .on_conflict(bills.bill_number)
+        .do_update(excluded(bills.title), where=excluded_differs(bills.title, bills.summary))
+    )
+    assert statement.sql()[0].endswith(
+        'WHERE ROW("bills"."title","bills"."summary") IS DISTINCT FROM '
+        'ROW(EXCLUDED."title",EXCLUDED."summary")'
+    )
+    with pytest.raises(TypeError, match="at least one column"):
+        excluded_differs()
+    with pytest.raises(TypeError, match="takes columns"):
+        excluded_differs("title")  # type: ignore[arg-type]

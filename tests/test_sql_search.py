@@ -260,6 +260,20 @@ def test_relevance_cut_off_applies_before_the_page(executor: Executor) -> None:
     assert all(hit.rank >= cut for hit in strong.hits)
 
 
+def test_order_sorts_before_relevance(executor: Executor) -> None:
+    _corpus(executor, copies=2)
+    ordered = search(executor, bills, "finance", order=(bills.status.desc(),), page_size=100)
+    statuses = [hit.row.status for hit in ordered.hits]
+    assert statuses == sorted(statuses, reverse=True)
+    for status in set(statuses):  # within one status, best matches first
+        ranks = [hit.rank for hit in ordered.hits if hit.row.status == status]
+        assert ranks == sorted(ranks, reverse=True)
+    with pytest.raises(TypeError, match="orderings of bills"):
+        search(executor, bills, "finance", order=(tables.users.name.asc(),))
+    with pytest.raises(TypeError, match="orderings of bills"):
+        search(executor, bills, "finance", order=("title",))  # type: ignore[arg-type]
+
+
 def test_search_text_is_data(executor: Executor, conn: psycopg.Connection[Any]) -> None:
     _corpus(executor)
     for text in ["'; DROP TABLE bills; --", "finance' OR 1=1--", "finance)) | !(", "a:* & b"]:

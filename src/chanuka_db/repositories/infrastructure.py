@@ -8,11 +8,23 @@ so this module names every repository of the domain.
 from __future__ import annotations
 
 import builtins
-from typing import Final
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any, Final
 
-from chanuka_db.errors import NotFound
+from chanuka_db.errors import InvalidInput, NotFound
+from chanuka_db.repositories import notifications
 from chanuka_db.repositories.base import TableRepository
+from chanuka_db.repositories.checks import (
+    check_choice,
+    check_id,
+    check_ids,
+    check_limit,
+    check_user,
+)
 from chanuka_db.repositories.inputs import int_arg, optional_text_arg, text_arg
+from chanuka_db.repositories.notifications import NotificationEvent, NotificationType
 from chanuka_db.repositories.security_ops import (
     ComplianceCheckRepository,
     SecurityAuditLogRepository,
@@ -116,6 +128,92 @@ class EvaluationRepository(TableRepository[Evaluation, NewEvaluation, Evaluation
 
 
 class NotificationRepository(TableRepository[Notification, NewNotification, NotificationPatch]):
-    """Rows of ``notifications``."""
+    """Rows of ``notifications``: each user's inbox, and events told to a bill's followers.
+
+    Every inbox operation names its user and touches that user's rows only (the actor's,
+    under row-level security). ``fan_out`` and ``purge`` write many users' rows: they are
+    for the system path.
+    """
 
     table = tables.notifications
+    default_sort = (tables.notifications.created_at.desc(), tables.notifications.id.desc())
+
+    def list_for_user(
+        self,
+        user_id: uuid.UUID,
+        *,
+        unread_only: bool = False,
+        type: NotificationType | str | None = None,
+        page: int = 1,
+        page_size: int = 20,
+    ) -> Page[Notification]:
+        """One page of the user's notifications, newest first, with the total (2 statements)."""
+        params: dict[str, Any] = {"user": check_user("user_id", user_id)}
+        if not isinstance(unread_only, bool):
+            raise InvalidInput("unread_only", f"expected a bool, got {unread_only!r}")
+        if type is not None:
+            params["type"] = check_choice("type", NotificationType, type).value
+        statement = notifications.INBOX[(unread_only, type is not None)]
+        with self._runner.reading() as ex:
+            return paginate(statement, ex, page=page, page_size=page_size, **params)
+
+    def unread_count(self, user_id: uuid.UUID) -> int:
+        """How many of the user's notifications are unread (one indexed count)."""
+        user = check_user("user_id", user_id)
+        with self._runner.reading() as ex:
+            return notifications.UNREAD_COUNT.fetch_one(ex, user=user)
+
+    def mark_read(self, user_id: uuid.UUID, ids: Iterable[int]) -> int:
+        """Mark the user's notifications ``ids`` read; how many were unread until now.
+
+        Ids of other users' notifications are ignored: a user marks only their own.
+        """
+        params = {"user": check_user("user_id", user_id), "ids": check_ids("ids", ids)}
+        with self._runner.reading() as ex:
+            return ex.execute(notifications.MARK_READ, params)
+
+    def mark_all_read(self, user_id: uuid.UUID) -> int:
+        """Mark every notification of the user read; how many were unread."""
+        user = check_user("user_id", user_id)
+        with self._runner.reading() as ex:
+            return ex.execute(notifications.MARK_ALL_READ, {"user": user})
+
+    def fan_out(
+        self, bill_id: int, event: NotificationEvent, *, exclude_user: uuid.UUID | None = None
+    ) -> int:
+        """Tell every follower of the bill about ``event``: one INSERT ... SELECT.
+
+        Followers are the active users with an engagement row for the bill; ``exclude_user``
+        (who caused the event) is left out. Returns how many notifications were written.
+        """
+        params: dict[str, Any] = {
+            "bill": check_id("bill_id", bill_id),
+            "exclude": None if exclude_user is None else check_user("exclude_user", exclude_user),
+        }
+        if not isinstance(event, NotificationEvent):
+            raise InvalidInput("event", f"expected a NotificationEvent, got {type(event).__name__}")
+        params |= {"type": event.type.value, "title": event.title, "message": event.message}
+        with self._runner.reading() as ex:
+            return ex.execute(notifications.FAN_OUT, params)
+
+    def purge(
+        self, older_than: dt.timedelta, *, include_unread: bool = False, limit: int = 10_000
+    ) -> int:
+        """Delete old notifications, at most ``limit`` a call; how many went.
+
+        Read ones older than ``older_than`` (unread ones too with ``include_unread``),
+        oldest first. Call until it returns 0. System path.
+        """
+        if not isinstance(older_than, dt.timedelta) or older_than < dt.timedelta(days=1):
+            raise InvalidInput(
+                "older_than", f"must be a timedelta of a day or more, got {older_than!r}"
+            )
+        if not isinstance(include_unread, bool):
+            raise InvalidInput("include_unread", f"expected a bool, got {include_unread!r}")
+        params = {
+            "age": older_than,
+            "unread": include_unread,
+            "limit": check_limit("limit", limit, 1, 100_000),
+        }
+        with self._runner.reading() as ex:
+            return ex.execute(notifications.PURGE, params)

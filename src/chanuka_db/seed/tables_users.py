@@ -274,9 +274,10 @@ def session_drafts(world: World) -> Iterator[SessionDraft]:
             created = max(people.created[i], now - age - rng.randrange(DAY))
             expires = created + 30 * DAY
             active = expires > now and rng.random() < 0.85
-            yield SessionDraft(
-                i, f"sess_{hex_token(rng, 128)}", hex_token(rng), created, expires, active
-            )
+            # The session's id is the SHA-256 hex of the client's token, as the auth
+            # repository stores it (repositories/auth.py); the legacy token column stays NULL.
+            token_hash = hex_token(rng)
+            yield SessionDraft(i, token_hash, token_hash, created, expires, active)
 
 
 @table(
@@ -305,7 +306,7 @@ def sessions(world: World, notes: Notes) -> Iterator[Row]:
             rng.choice(_BROWSERS),
             clock.ts(draft.created),
             clock.ts(touched),
-            draft.token_hash,
+            None,
         )
 
 

@@ -151,7 +151,9 @@ class Executor:
     ) -> list[Any]:
         """Rows of trusted SQL: tuples, or ``row_type`` instances built positionally."""
         compiled, values = _trusted(sql, params)
-        factory: BaseRowFactory[Any] = tuple_row if row_type is None else attrs_row(row_type)
+        factory: BaseRowFactory[Any] = (
+            tuple_row if row_type is None else attrs_row(row_type)  # type: ignore[arg-type]
+        )
         return self.fetch(compiled, values, factory)
 
 

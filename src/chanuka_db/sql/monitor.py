@@ -398,7 +398,7 @@ class QueryMonitor:
             if shape is not None:
                 shape.slow += 1
         params = redacted_params(compiled, values)
-        plan = self._plan(compiled, values, conn)
+        plan = redacted_plan(self._plan(compiled, values, conn), compiled, values)
         outcome = "failed" if error is not None else "took"
         _log.warning(
             "slow statement %s %.1f ms (threshold %.0f ms): %s\nparameters: %s\nplan:\n%s",
@@ -472,6 +472,23 @@ def redacted_params(compiled: Compiled, values: Sequence[Any] | Mapping[str, Any
         text = REDACTED if secret else _short(repr(value))
         shown.append(f"{label}={text}")
     return ", ".join(shown)
+
+
+def redacted_plan(plan: str, compiled: Compiled, values: Sequence[Any] | Mapping[str, Any]) -> str:
+    """The plan with every sensitive parameter's value masked.
+
+    A plain EXPLAIN of a statement with bound values prints them as literals (``Index
+    Cond: (id = '<token hash>'::text)``), so the redaction of the parameter list alone would
+    leak them through the plan.
+    """
+    items = list(values.values()) if isinstance(values, Mapping) else list(values)
+    sensitive = compiled.sensitive
+    for index, value in enumerate(items):
+        secret = sensitive[index] if index < len(sensitive) else True
+        text = str(value) if value is not None else ""
+        if secret and len(text) >= 4:  # shorter values would mask unrelated plan text
+            plan = plan.replace(text.replace("'", "''"), REDACTED).replace(text, REDACTED)
+    return plan
 
 
 def _short(text: str) -> str:

@@ -27,12 +27,14 @@ def field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in attrs.fields(cls))
 
 
+@functools.cache
 def attrs_row(cls: type[T]) -> BaseRowFactory[T]:
     """A psycopg row factory building ``cls`` positionally from each row, no dict in between.
 
     The statement must select exactly the class's fields in order (the query layer builds
     the select list from the class, so it does); a mismatch is reported once per cursor as
-    a :class:`QueryError` naming both lists, never a silently shifted row.
+    a :class:`QueryError` naming both lists, never a silently shifted row. One factory per
+    class (cached), so an executor reuses its cursor for trusted SQL returning ``cls`` too.
     """
     expected = field_names(cls)  # type: ignore[arg-type]  # classes are hashable
 

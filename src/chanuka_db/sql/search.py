@@ -9,6 +9,11 @@
         hit.row, hit.rank, hit.headline
     result.total, result.facets["status"]       # {"introduced": 12, "passed": 3}
 
+    newest_first = search(ex, bills, "finance", order=(bills.introduced_date.desc(),))
+
+``order`` puts sort keys before the relevance (which then only breaks ties, before the
+primary key); without it the best matches come first.
+
 The search text is a bound parameter parsed by ``websearch_to_tsquery`` (quotes, ``or``,
 ``-word``; never a syntax error) or ``plainto_tsquery`` (all words), configuration
 ``english``. The tsquery is a FROM item::
@@ -44,6 +49,7 @@ from chanuka_db.types.base import SqlKind
 from chanuka_db.types.expr import (
     ColumnRef,
     Direction,
+    Ordering,
     Param,
     Predicate,
     TableRef,
@@ -246,10 +252,14 @@ def search(
     headline: ColumnRef[Any] | None = None,
     facets: Sequence[ColumnRef[Any]] = (),
     min_rank: float | None = None,
+    order: Sequence[Ordering] = (),
     page: int = 1,
     page_size: int = 20,
 ) -> SearchResult[R]:
-    """Ranked matches of ``text`` in ``table`` (see the module docs for the SQL)."""
+    """Ranked matches of ``text`` in ``table`` (see the module docs for the SQL).
+
+    ``order`` sorts by columns of ``table`` first; the rank and the primary key break ties.
+    """
     _check_query(text)
     if not isinstance(mode, QueryMode):
         raise TypeError(f"mode must be a QueryMode, got {mode!r}")
@@ -268,6 +278,7 @@ def search(
         headline=headline,
         facets=tuple(facets),
         cut_off=min_rank is not None,
+        order=_check_order(table, order),
     )
     hits, totals = plan.hits, plan.totals
     if where is not None:
@@ -293,6 +304,14 @@ class _Plan:
 _PLANS: dict[tuple[Any, ...], _Plan] = {}
 
 
+def _check_order(table: TableRef, order: Sequence[Ordering]) -> tuple[Ordering, ...]:
+    keys = tuple(order)
+    for key in keys:
+        if not isinstance(key, Ordering) or key.column.table is not table:
+            raise TypeError(f"order takes orderings of {name_of(table)} columns, got {key!r}")
+    return keys
+
+
 def _plan(
     table: TableRef,
     *,
@@ -302,6 +321,7 @@ def _plan(
     headline: ColumnRef[Any] | None,
     facets: tuple[ColumnRef[Any], ...],
     cut_off: bool,
+    order: tuple[Ordering, ...],
 ) -> _Plan:
     """Build (once per kind of search) the page and the totals statements."""
     key = (
@@ -312,6 +332,7 @@ def _plan(
         headline.name if headline is not None else None,
         tuple(column.name for column in facets),
         cut_off,
+        tuple((key.column.name, key.direction, key.nulls) for key in order),
     )
     plan = _PLANS.get(key)
     if plan is None:
@@ -320,6 +341,7 @@ def _plan(
         hits = (
             _hits(base, table, vector, row_class, headline)
             .order_by(
+                *order,
                 SortKey(_Rank(vector), Direction.DESC, None),
                 *(getattr(table, key).asc() for key in info_of(table).primary_key),
             )

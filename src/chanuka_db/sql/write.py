@@ -16,6 +16,10 @@
     upsert(e, NewBillEngagement(...), on=(e.bill_id, e.user_id),
            update=[assign(e.view_count, e.view_count + excluded(e.view_count))])
 
+    # re-ingesting identical data touches nothing (and RETURNING leaves those rows out)
+    insert(bills).values(*news).on_conflict(bills.bill_number).do_update(
+        excluded(bills.title), where=excluded_differs(bills.title))
+
 UNSET fields of an insert are left out, so the column default applies; a multi-row insert
 writes ``DEFAULT`` where a row leaves a column UNSET that another row sets. An UPDATE or
 DELETE without ``where()`` is refused unless ``where_all()`` says so.
@@ -34,6 +38,7 @@ from chanuka_db.sql.compiler import (
     Ctx,
     Raw,
     SqlNode,
+    Template,
     check_predicate,
     compile_operand,
     compile_predicate,
@@ -69,6 +74,7 @@ __all__ = [
     "assign",
     "delete",
     "excluded",
+    "excluded_differs",
     "insert",
     "update",
     "upsert",
@@ -116,6 +122,41 @@ NOW = _Now()
 def excluded(column: ColumnRef[Any]) -> Excluded:
     """``EXCLUDED.column``; alone in ``do_update()`` it means ``column = EXCLUDED.column``."""
     return Excluded(column)
+
+
+class _DiffersFromExcluded(SqlNode):
+    """``("t"."a","t"."b") IS DISTINCT FROM (EXCLUDED."a",EXCLUDED."b")``."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: tuple[ColumnRef[Any], ...]) -> None:
+        self.columns = columns
+
+    def compile(self, ctx: Ctx) -> Any:
+        ctx.key.append("differs")
+        terms = [ctx.column(column) for column in self.columns]
+        news = [Excluded(column).compile(ctx) for column in self.columns]
+        if not ctx.render:
+            return None
+        names = {f"t{i}": term for i, term in enumerate(terms)}
+        names.update({f"e{i}": term for i, term in enumerate(news)})
+        left = ",".join(f"{{t{i}}}" for i in range(len(terms)))
+        right = ",".join(f"{{e{i}}}" for i in range(len(news)))
+        return Template(f"ROW({left}) IS DISTINCT FROM ROW({right})", **names)
+
+
+def excluded_differs(*columns: ColumnRef[Any]) -> SqlNode:
+    """For ``do_update(where=...)``: the stored row differs from the new one in ``columns``.
+
+    NULLs compare as values (``IS DISTINCT FROM``), so an upsert that would write what is
+    already there updates nothing: no ``updated_at`` bump, no trigger, no RETURNING row.
+    """
+    if not columns:
+        raise TypeError("excluded_differs() needs at least one column")
+    for column in columns:
+        if not isinstance(column, ColumnRef):
+            raise TypeError(f"excluded_differs() takes columns, got {type(column).__name__}")
+    return _DiffersFromExcluded(tuple(columns))
 
 
 class Assignment:
@@ -346,7 +387,7 @@ class OnConflict(Generic[R]):
         """Skip rows that conflict (``RETURNING`` then leaves them out)."""
         return self._insert._evolve(_conflict=(self._targets, None, None))
 
-    def do_update(self, *assignments: Any, where: Predicate | None = None) -> Insert[R]:
+    def do_update(self, *assignments: Any, where: Predicate | SqlNode | None = None) -> Insert[R]:
         """Update the existing row instead.
 
         ``assignments`` are Patches, ``assign(col, expr)`` and ``excluded(col)``; with none,

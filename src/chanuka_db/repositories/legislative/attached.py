@@ -1,4 +1,9 @@
-"""Repositories of the legislative domain: bills and everything attached to a bill."""
+"""The other tables hanging off a bill: generic repositories (every table has one).
+
+Sponsorships, verifications, analysis results, section conflicts and social shares need
+nothing beyond the generic operations yet; their domain queries belong to the services that
+use them (a bill's sponsorships are read by ``bills.detail``).
+"""
 
 from __future__ import annotations
 
@@ -6,33 +11,18 @@ from chanuka_db.repositories.base import TableRepository
 from chanuka_db.types import (
     Analysis,
     AnalysisPatch,
-    Bill,
-    BillComment,
-    BillCommentPatch,
-    BillEngagement,
-    BillEngagementPatch,
-    BillPatch,
     BillSectionConflict,
     BillSectionConflictPatch,
     BillSponsorship,
     BillSponsorshipPatch,
-    BillTag,
-    BillTagPatch,
     CitizenVerification,
     CitizenVerificationPatch,
-    CommentVote,
-    CommentVotePatch,
     ExpertVerification,
     ExpertVerificationPatch,
     NewAnalysis,
-    NewBill,
-    NewBillComment,
-    NewBillEngagement,
     NewBillSectionConflict,
     NewBillSponsorship,
-    NewBillTag,
     NewCitizenVerification,
-    NewCommentVote,
     NewExpertVerification,
     NewSocialShare,
     SocialShare,
@@ -42,14 +32,9 @@ from chanuka_db.types import (
 
 __all__ = [
     "AnalysisRepository",
-    "BillCommentRepository",
-    "BillEngagementRepository",
-    "BillRepository",
     "BillSectionConflictRepository",
     "BillSponsorshipRepository",
-    "BillTagRepository",
     "CitizenVerificationRepository",
-    "CommentVoteRepository",
     "ExpertVerificationRepository",
     "SocialShareRepository",
 ]
@@ -59,20 +44,6 @@ class AnalysisRepository(TableRepository[Analysis, NewAnalysis, AnalysisPatch]):
     """Rows of ``analysis``."""
 
     table = tables.analysis
-
-
-class BillCommentRepository(TableRepository[BillComment, NewBillComment, BillCommentPatch]):
-    """Rows of ``bill_comments``."""
-
-    table = tables.bill_comments
-
-
-class BillEngagementRepository(
-    TableRepository[BillEngagement, NewBillEngagement, BillEngagementPatch]
-):
-    """Rows of ``bill_engagement``."""
-
-    table = tables.bill_engagement
 
 
 class BillSectionConflictRepository(
@@ -91,30 +62,12 @@ class BillSponsorshipRepository(
     table = tables.bill_sponsorships
 
 
-class BillTagRepository(TableRepository[BillTag, NewBillTag, BillTagPatch]):
-    """Rows of ``bill_tags``."""
-
-    table = tables.bill_tags
-
-
-class BillRepository(TableRepository[Bill, NewBill, BillPatch]):
-    """Rows of ``bills``."""
-
-    table = tables.bills
-
-
 class CitizenVerificationRepository(
     TableRepository[CitizenVerification, NewCitizenVerification, CitizenVerificationPatch]
 ):
     """Rows of ``citizen_verifications``."""
 
     table = tables.citizen_verifications
-
-
-class CommentVoteRepository(TableRepository[CommentVote, NewCommentVote, CommentVotePatch]):
-    """Rows of ``comment_votes``."""
-
-    table = tables.comment_votes
 
 
 class ExpertVerificationRepository(
