@@ -159,6 +159,7 @@ _SAMPLES: Final[dict[Any, Any]] = {
     int: 1,
     bool: True,
     dt.timedelta: dt.timedelta(hours=1),
+    float: 0.0,
     dt.datetime: dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     Decimal: Decimal(1),
 }
@@ -173,10 +174,16 @@ _FORMATTED: Final[dict[str, str]] = {
     "password_hash": "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
     "ip": "10.0.0.1",
     "table": "bills",
-    # columns of rows whose text the repositories check against their own vocabularies
-    "result": "success",
-    "level": "error",
 }
+# Columns of rows whose text the repositories check against their own rules.
+_ROW_TEXT: Final[dict[tuple[str, str], str]] = {
+    ("users", "email"): "citizen@example.org",
+    ("security_audit_logs", "result"): "success",
+    ("sync_errors", "level"): "error",
+    ("bills", "bill_number"): "NA 1/2026",
+}
+# Well-formed values of other parameters whose range depends on the method (by name).
+_NAMED: Final[dict[str, Any]] = {"older_than": dt.timedelta(days=400)}
 
 
 class Arguments:
@@ -190,7 +197,9 @@ class Arguments:
     def good(self, method: str) -> dict[str, Any]:
         """Well-formed arguments (the row types accept them)."""
         return {
-            name: default if default is not inspect.Parameter.empty else self.good_value(kind, name)
+            name: default
+            if default is not inspect.Parameter.empty
+            else _NAMED.get(name) or self.good_value(kind, name)
             for name, kind, default in parameters(type(self.repo), method)
         }
 
@@ -229,12 +238,11 @@ class Arguments:
             return self.good_collection(kind)
         return self.plain_good(kind)
 
-    @staticmethod
-    def plain_good(kind: Any) -> Any:
+    def plain_good(self, kind: Any) -> Any:
         if _is_class(kind, enum.Enum):
             return list(kind)[-1]  # the last: a settled state rather than "pending"
         if attrs.has(kind):
-            return kind()
+            return kind(**self.fields(kind))
         if kind in _SAMPLES:
             return _SAMPLES[kind]
         raise AssertionError(f"no well-formed value for {kind!r}: extend Arguments")
@@ -243,9 +251,12 @@ class Arguments:
         args = typing.get_args(kind)
         if _is(kind, tuple):
             return tuple(self.good_value(arg) for arg in args)
-        if _is(kind, Mapping) or _is(kind, list):
-            return typing.get_origin(kind)()  # an empty JSON object or array
-        return [self.good_value(args[0])]
+        if _is(kind, Mapping):
+            return {}  # an empty JSON object
+        try:
+            return [self.good_value(args[0])]
+        except AssertionError:
+            return []  # a JSON array
 
     def hostile_values(self, name: str, kind: Any, hostile: str) -> list[Any]:
         """Where a caller's text can go in this parameter, ``hostile`` goes."""
@@ -268,12 +279,25 @@ class Arguments:
             return [{hostile: hostile}] if _is(kind, Mapping) else [[hostile]]  # JSON data
         return [[v] for v in self.hostile_values(name, args[0], hostile)]
 
+    def fields(self, kind: type) -> dict[str, Any]:
+        """Well-formed values of the fields of an attrs value class that have no default."""
+        hints = typing.get_type_hints(kind)
+        return {
+            f.name: self.good_value(hints[f.name], f.name)
+            for f in attrs.fields(kind)
+            if f.default is attrs.NOTHING
+        }
+
     def plain_hostile(self, kind: Any, hostile: str) -> list[Any]:
         if isinstance(kind, typing.TypeVar) or kind in (Any, object, str):
             return [hostile]
         if _is_class(kind, enum.Enum):
             return [hostile]  # the parameter takes the enum or its text
-        if kind in _SAMPLES or attrs.has(kind):
+        if attrs.has(kind):  # its text fields, one at a time
+            good, hints = self.fields(kind), typing.get_type_hints(kind)
+            texts = [f.name for f in attrs.fields(kind) if _union_member(hints[f.name]) is str]
+            return [_typed(lambda n=name: kind(**{**good, n: hostile})) for name in texts]
+        if kind in _SAMPLES:
             return []  # no text goes there (wrong types: the validation test below)
         raise AssertionError(f"no hostile corpus for {kind!r}: extend Arguments")
 
@@ -313,9 +337,10 @@ class Arguments:
         texts = writable_texts(info)
         if _is_class(row_type, Insert):
             values = {
-                c.name: _FORMATTED.get(c.name) or self.parents.minimal_value(info.name, c)
+                c.name: _ROW_TEXT.get((info.name, c.name))
+                or self.parents.minimal_value(info.name, c)
                 for c in info.columns
-                if c.required_on_insert
+                if c.required_on_insert or (info.name, c.name) in _ROW_TEXT
             }
             for column in texts if text is not None else []:
                 if column.max_length is None or column.max_length >= len(text):
@@ -324,7 +349,9 @@ class Arguments:
         column = texts[0] if texts else next(c for c in plain_columns(info))
         value = text if texts and text is not None else None
         if value is None:
-            value = _FORMATTED.get(column.name) or self.parents.minimal_value(info.name, column)
+            value = _ROW_TEXT.get((info.name, column.name)) or self.parents.minimal_value(
+                info.name, column
+            )
         return _typed(lambda: row_type(**{column.name: value}))
 
 
@@ -470,10 +497,10 @@ class Harness:
         repo = getattr(self.db.repos, repo_name)
         arguments = Arguments(repo, self.parents)
         what = f"{repo_name}.{method} with {hostile!r}"
+        calls = [kwargs for text in hostile for kwargs in arguments.variants(method, text)]
         benign, _ = self.benign(repo, method, arguments.good(method))
         # an insert may meet its own earlier row and update it instead (upserts)
         allowed = benign | {(table, "UPDATE") for table, op in benign if op == "INSERT"}
-        calls = [kwargs for text in hostile for kwargs in arguments.variants(method, text)]
         before = self.oracle.snapshot()  # after the parent rows the calls need were written
         for kwargs in calls:
             started = time.monotonic()
@@ -552,6 +579,7 @@ WRONG: Final[dict[Any, list[Any]]] = {
     uuid.UUID: ["not-a-uuid", 1],
     dt.datetime: ["2024-01-01", 0],
     dt.timedelta: ["1h", 3600],
+    float: ["x", float("nan")],
     Decimal: ["x", object()],
     str: [1, b"bytes", ["list"]],
 }
@@ -617,7 +645,7 @@ def _refusal(
         getattr(repo, method)(**{**good, name: value})
     except InvalidInput as refused:
         path = re.split(r"[\[\].]", refused.field)
-        if name not in path and refused.field not in blamable:
+        if name not in path and path[0] not in blamable:
             yield f"{what} blamed {refused.field!r}"
     except Exception as other:  # every other outcome is a finding
         yield f"{what} raised {type(other).__name__}: {other}"

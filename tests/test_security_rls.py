@@ -333,3 +333,24 @@ def test_sign_in_flows_work_for_the_application_under_row_level_security(
             assert found is not None
             uow.refresh_tokens.rotate(refresh, hash_token(new_token()), ttl=dt.timedelta(days=1))
             assert uow.password_resets.consume(reset, "new-hash") == USER_A
+
+
+def test_a_bill_status_fan_out_reaches_followers_only_on_the_system_path(
+    app_url: DatabaseUrl, system_url: DatabaseUrl, conn: psycopg.Connection[Any]
+) -> None:
+    """Telling every follower writes other users' rows: the jobs' Database does it; on the
+    application's, row-level security lets the actor see no one else's engagement."""
+    add_users(conn, USER_A, USER_B)
+    bill = conn.execute("SELECT min(id) FROM bills").fetchone()[0]  # type: ignore[index]
+    for user in (USER_A, USER_B):
+        add_personal_row(conn, "bill_engagement", user)
+    app_config = DatabaseConfig.for_environment(Environment.TEST, url=app_url, pool_min=0)
+    with ServicesDatabase(app_config) as app, app.unit_of_work(actor=USER_A) as uow:
+        assert uow.bills.update_status(bill, "committee").notified == 0
+    jobs_config = DatabaseConfig.for_environment(
+        Environment.TEST, url=app_url, system_url=system_url, pool_min=0
+    )
+    with ServicesDatabase(jobs_config, system=True) as jobs, jobs.unit_of_work() as uow:
+        assert uow.bills.update_status(bill, "passed").notified == 2
+    owners = conn.execute("SELECT user_id FROM notifications ORDER BY user_id").fetchall()
+    assert owners == [(USER_A,), (USER_B,)]

@@ -46,6 +46,8 @@ __all__ = [
     "Found",
     "Runner",
     "TableRepository",
+    "batch_size_arg",
+    "collection_arg",
     "parse_sort",
 ]
 
@@ -133,11 +135,18 @@ class _Statements:
 _STATEMENTS: dict[type, _Statements] = {}
 
 
-def _items(values: object, name: str) -> Iterable[Any]:
-    """``values`` when it is a collection of items; a string or a mapping is refused."""
+def collection_arg(name: str, values: object) -> builtins.list[Any]:
+    """``values`` as a list when it is a collection of items; a string or a mapping is refused."""
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise InvalidInput(name, f"expected a collection of items, got {type(values).__name__}")
-    return values
+    return builtins.list(values)
+
+
+def batch_size_arg(value: object) -> int:
+    """A batch size of 1 to 5000 rows."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5000:
+        raise InvalidInput("batch_size", f"must be from 1 to 5000, got {value!r}")
+    return value
 
 
 class TableRepository(Generic[RowT, NewT, PatchT]):
@@ -208,7 +217,7 @@ class TableRepository(Generic[RowT, NewT, PatchT]):
 
         Keys with no row are reported in ``missing``, in the order asked.
         """
-        wanted = list(dict.fromkeys(_items(keys, "keys")))
+        wanted = list(dict.fromkeys(collection_arg("keys", keys)))
         if not wanted:
             return Found([], [])
         with self._runner.reading() as ex:
@@ -290,15 +299,10 @@ class TableRepository(Generic[RowT, NewT, PatchT]):
         self, news: Iterable[NewT], *, batch_size: int = ADD_MANY_BATCH
     ) -> builtins.list[RowT]:
         """Insert many rows: one multi-row INSERT per batch, all in one transaction."""
-        items = builtins.list(_items(news, "news"))
+        items = collection_arg("news", news)
         for index, new in enumerate(items):
             self._check_input(new, Insert, f"news[{index}]")
-        if (
-            isinstance(batch_size, bool)
-            or not isinstance(batch_size, int)
-            or not 1 <= batch_size <= 5000
-        ):
-            raise InvalidInput("batch_size", f"must be from 1 to 5000, got {batch_size!r}")
+        batch_size_arg(batch_size)
         rows: builtins.list[RowT] = []
         with self._runner.atomic() as ex:
             for start in range(0, len(items), batch_size):

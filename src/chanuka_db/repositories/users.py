@@ -33,7 +33,12 @@ from chanuka_db.repositories.auth import (
     new_token,
     password_hash_arg,
 )
-from chanuka_db.repositories.base import ADD_MANY_BATCH, Runner, TableRepository
+from chanuka_db.repositories.base import (
+    ADD_MANY_BATCH,
+    Runner,
+    TableRepository,
+    collection_arg,
+)
 from chanuka_db.repositories.inputs import (
     instance_arg,
     int_arg,
@@ -245,9 +250,7 @@ class UserRepository(TableRepository[PublicUser, NewUser, UserPatch]):
         self, news: Iterable[NewUser], *, batch_size: int = ADD_MANY_BATCH
     ) -> builtins.list[PublicUser]:
         """Register many accounts in one transaction (emails normalised)."""
-        if isinstance(news, str | bytes) or not isinstance(news, Iterable):
-            raise InvalidInput("news", f"expected an iterable of NewUser, got {news!r}")
-        normalized = [_with_normalized_email(new) for new in news]
+        normalized = [_with_normalized_email(new) for new in collection_arg("news", news)]
         return super().add_many(normalized, batch_size=batch_size)
 
     def update(self, key: Any, patch: UserPatch) -> PublicUser:

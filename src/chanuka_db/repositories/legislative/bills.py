@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Final
 
 from chanuka_db.errors import InvalidInput, NotFound
-from chanuka_db.repositories.base import TableRepository, parse_sort
+from chanuka_db.repositories.base import TableRepository, batch_size_arg, collection_arg, parse_sort
 from chanuka_db.repositories.checks import (
     check_choice,
     check_id,
@@ -453,7 +453,8 @@ class BillRepository(TableRepository[Bill, NewBill, BillPatch]):
 
     def add_many(self, news: Iterable[NewBill], *, batch_size: int = 500) -> builtins.list[Bill]:
         """Insert bills, a multi-row INSERT per batch, and their tags; one transaction."""
-        items = builtins.list(news)
+        items = collection_arg("news", news)
+        batch_size_arg(batch_size)
         for index, item in enumerate(items):
             self._check_input(item, Insert, f"news[{index}]")
             _check_bill_input(f"news[{index}]", item)
@@ -501,7 +502,7 @@ class BillRepository(TableRepository[Bill, NewBill, BillPatch]):
         one statement for the tags of all batches; one transaction. A row identical to the
         stored one is not touched (its ``updated_at`` stays) and is listed in ``unchanged``.
         """
-        items = _upsert_input(builtins.list(news))
+        items = _upsert_input(collection_arg("news", news))
         size = check_limit("batch_size", batch_size, 1, MAX_BATCH)
         written: dict[str, Bill] = {}
         with self._runner.atomic() as ex:
@@ -582,7 +583,8 @@ class BillTagRepository(TableRepository[BillTag, NewBillTag, BillTagPatch]):
         self, news: Iterable[NewBillTag], *, batch_size: int = 500
     ) -> builtins.list[BillTag]:
         """Insert tag rows (a multi-row INSERT per batch), then mirror them; one transaction."""
-        items = builtins.list(news)
+        items = collection_arg("news", news)
+        batch_size_arg(batch_size)
         for index, item in enumerate(items):
             if type(item) is NewBillTag:
                 check_tags(f"news[{index}].tag", [item.tag])

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any, Final, LiteralString
 
 from chanuka_db.errors import InvalidInput, NotFound
-from chanuka_db.repositories.base import TableRepository
+from chanuka_db.repositories.base import TableRepository, batch_size_arg, collection_arg
 from chanuka_db.repositories.checks import (
     check_choice,
     check_id,
@@ -217,7 +217,8 @@ class BillCommentRepository(TableRepository[BillComment, NewBillComment, BillCom
         Multi-row INSERTs, then 1 statement that counts the engagement and checks the
         parents: when a parent is not a live comment of the same bill, nothing stays.
         """
-        items = builtins.list(news)
+        items = collection_arg("news", news)
+        batch_size_arg(batch_size)
         for index, item in enumerate(items):
             self._check_input(item, Insert, f"news[{index}]")
             _check_new(f"news[{index}]", item)
@@ -415,7 +416,8 @@ class CommentVoteRepository(TableRepository[CommentVote, NewCommentVote, Comment
 
         One transaction; the comments are locked first, as ``toggle`` does.
         """
-        items = builtins.list(news)
+        items = collection_arg("news", news)
+        batch_size_arg(batch_size)
         for index, item in enumerate(items):
             self._check_input(item, Insert, f"news[{index}]")
             check_choice(f"news[{index}].vote_type", VoteType, item.vote_type)
