@@ -12,7 +12,7 @@ import psycopg
 
 from chanuka_db.pool.config import DatabaseUrl
 
-# What the audit redacts and leaves out, per table (0014; computed there from column names).
+# What the audit redacts and leaves out, per table (0016; computed there from column names).
 SECRET_COLUMNS: Final = {
     "users": ("password_hash",),
     "sessions": ("token",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -60,6 +61,16 @@ def test_add_posts_and_counts_engagement_in_one_statement(
     assert (top.comment_type, top.upvotes, top.is_deleted) == ("question", 0, False)
     assert reply.parent_comment_id == top.id
     assert counters(conn, bill.id) == engagement_sums(conn, bill.id) == (0, 2, 0, Decimal(10))
+
+
+def test_add_keeps_given_times_and_defaults_to_now(data: Database) -> None:
+    bill, alice = add_bill(data), add_user(data)
+    when = dt.datetime(2025, 6, 1, 9, 30)
+    imported = comment(data, bill, alice, "From the old site", created_at=when)
+    assert (imported.created_at, imported.updated_at) == (when, when)
+    fresh = comment(data, bill, alice, "New")
+    assert fresh.created_at > when
+    assert fresh.updated_at == fresh.created_at
 
 
 def test_a_reply_must_answer_a_live_comment_of_the_same_bill(

@@ -12,7 +12,7 @@ from chanuka_db.pool.config import DatabaseUrl
 from chanuka_db.sql.migrate_files import load_migrations
 from tests.migration_support import ROOT
 
-HEAD = load_migrations()[-1].version
+HEAD = len(load_migrations())  # the newest shipped migration's number
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_bad_targets_are_usage_errors_and_refusals_exit_1(
     assert exited.value.code == EXIT_USAGE
     assert main(["migrate"]) == EXIT_OK
     assert main(["baseline"]) == EXIT_FAILED
-    assert f"already has {len(load_migrations())} applied migration(s)" in capsys.readouterr().err
+    assert f"already has {HEAD} applied migration(s)" in capsys.readouterr().err
 
 
 def test_baseline_of_an_empty_database_lists_the_missing_tables(

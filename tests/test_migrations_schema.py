@@ -38,6 +38,21 @@ ADDED_FK_INDEXES = {
     "analytics_events": ("sponsor_id", "comment_id"),
     "notifications": "related_bill_id",
 }
+# One open review item per content, one open report per reporter and content (0014).
+OPEN_ITEM_KEYS = {
+    "moderation_queue": ("moderation_queue_open_content_key", "content_type, content_id"),
+    "moderation_flags": (
+        "moderation_flags_open_report_key",
+        "content_type, content_id, reported_by",
+    ),
+}
+# Time indexes for the analytics roll-ups and trending window (0015).
+TIME_INDEXES = {
+    "analytics_events": "CREATE INDEX analytics_events_created_at_brin ON analytics_events"
+    " USING brin (created_at)",
+    "bill_analytics_summary": "CREATE INDEX bill_analytics_summary_date_idx"
+    " ON bill_analytics_summary USING btree (date)",
+}
 VOTE_CHECK = "CHECK ((vote_type = ANY (ARRAY['up'::text, 'down'::text])))"
 ROLLUP_KEY = "analytics_daily_summary_date_event_type_event_category_key"
 SEARCH_TRIGGERS = {
@@ -50,10 +65,10 @@ SEARCH_TRIGGERS = {
     " OR (old.content IS DISTINCT FROM new.content)))"
     " EXECUTE FUNCTION update_bills_search_vector()",
 }
-# 0014: every table has the audit trigger, with the columns it redacts and the ones it leaves out.
+# 0016: every table has the audit trigger, with the columns it redacts and the ones it leaves out.
 AUDIT_REDACTED = {table: "{" + ",".join(cols) + "}" for table, cols in SECRET_COLUMNS.items()}
 AUDIT_IGNORED = {table: "{" + ",".join(cols) + "}" for table, cols in IGNORED_COLUMNS.items()}
-# 0014-0016: the audit, the roles' helper and the row-level security lookups.
+# 0016-0018: the audit, the roles' helper and the row-level security lookups.
 SECURITY_FUNCTIONS = {
     "audit_record_change()",
     "audit_enable(target regclass)",
@@ -147,6 +162,15 @@ def _with_improvements(conn: psycopg.Connection[Any], table: Table) -> Table:
         indexes[index] = (
             f"CREATE INDEX {index} ON {name} USING btree ({column}) WHERE ({column} IS NOT NULL)"
         )
+    if name in OPEN_ITEM_KEYS:
+        index, keys = OPEN_ITEM_KEYS[name]
+        indexes[index] = (
+            f"CREATE UNIQUE INDEX {index} ON {name} USING btree ({keys})"
+            " WHERE (status = ANY (ARRAY['pending'::text, 'escalated'::text]))"
+        )
+    if name in TIME_INDEXES:
+        definition = TIME_INDEXES[name]
+        indexes[definition.split()[2]] = definition
     if name == "comment_votes":
         constraints["comment_votes_vote_type_check"] = VOTE_CHECK
     if name == "analytics_daily_summary":

@@ -159,6 +159,7 @@ _SAMPLES: Final[dict[Any, Any]] = {
     int: 1,
     bool: True,
     dt.timedelta: dt.timedelta(hours=1),
+    dt.date: dt.date(2026, 1, 1),
     float: 0.0,
     dt.datetime: dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     Decimal: Decimal(1),
@@ -183,7 +184,10 @@ _ROW_TEXT: Final[dict[tuple[str, str], str]] = {
     ("bills", "bill_number"): "NA 1/2026",
 }
 # Well-formed values of other parameters whose range depends on the method (by name).
-_NAMED: Final[dict[str, Any]] = {"older_than": dt.timedelta(days=400)}
+_NAMED: Final[dict[str, Any]] = {
+    "older_than": dt.timedelta(days=400),
+    "until": dt.datetime(2027, 1, 1, tzinfo=dt.UTC),  # after the samples' "since"
+}
 
 
 class Arguments:
@@ -579,6 +583,7 @@ WRONG: Final[dict[Any, list[Any]]] = {
     uuid.UUID: ["not-a-uuid", 1],
     dt.datetime: ["2024-01-01", 0],
     dt.timedelta: ["1h", 3600],
+    dt.date: ["2026-01-01", 0],
     float: ["x", float("nan")],
     Decimal: ["x", object()],
     str: [1, b"bytes", ["list"]],

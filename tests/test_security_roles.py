@@ -138,7 +138,7 @@ def test_rolling_back_leaves_the_roles_and_other_databases_alone(
 ) -> None:
     runner = MigrationRunner(empty_database_url)
     runner.migrate()
-    runner.rollback(to=14)
+    runner.rollback(to=16)
     with connect(empty_database_url) as rolled_back:
         assert privileges(rolled_back, "chanuka_app") == {}
         owners = rolled_back.execute(
@@ -210,7 +210,7 @@ def test_a_production_login_that_is_a_member_of_the_owner_role_migrates(
         ).fetchall()
         assert owners == [("chanuka_owner",)]
         assert privileges(conn, "chanuka_app")["notifications"] == DML
-    MigrationRunner(deployer.url).rollback(to=13)  # and rolls back: ownership comes home
+    MigrationRunner(deployer.url).rollback(to=15)  # and rolls back: ownership comes home
     with connect(deployer.url) as conn:
         mine = conn.execute(
             "SELECT bool_and(relowner::regrole::text = current_user) FROM pg_class"
@@ -227,7 +227,7 @@ def test_a_login_outside_the_owner_role_is_told_what_to_do(
         with pytest.raises(MigrationFailed, match="must be a member of chanuka_owner") as failed:
             MigrationRunner(outsider.url).migrate()
         assert "GRANT chanuka_owner TO" in str(failed.value)
-        assert failed.value.file == "0015_roles.up.sql"
+        assert failed.value.file == "0017_roles.up.sql"
     finally:
         outsider.drop()
 
@@ -260,7 +260,7 @@ def test_two_databases_creating_the_roles_at_once_both_succeed(
     with connect(bare_server.url("postgres")) as admin:
         admin.execute("DROP ROLE IF EXISTS chanuka_app, chanuka_system, chanuka_owner")
     first, second = _fresh_database(bare_server), _fresh_database(bare_server)
-    MigrationRunner(first).migrate(to=14)
+    MigrationRunner(first).migrate(to=16)
     failures: list[BaseException] = []
     with connect(first) as holder:
         # The first database's migration creates chanuka_owner and is held before COMMIT ...
@@ -318,4 +318,4 @@ def test_a_role_that_bypasses_row_level_security_stops_the_migration(
                 MigrationRunner(url).migrate()
         finally:
             admin.execute("ALTER ROLE chanuka_app NOBYPASSRLS")
-    assert MigrationRunner(url).status().current_version == 14
+    assert MigrationRunner(url).status().current_version == 16

@@ -179,7 +179,7 @@ def _create_login_roles(conn: psycopg.Connection[Any]) -> None:
     """Provision the application's and the jobs' logins, as an operator would in production.
 
     Without a password: the embedded server trusts its unix socket. Their privileges come
-    from the migrations (0015), which create the roles too when they are missing.
+    from the migrations (0017), which create the roles too when they are missing.
     """
     for role in LOGIN_ROLES:
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone()

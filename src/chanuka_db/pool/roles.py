@@ -1,6 +1,6 @@
 """The database roles chanuka-db connects as, and the start-up check of the application's login.
 
-Migrations 0015/0016 create the roles and the row-level security that depends on them (see
+Migrations 0017/0018 create the roles and the row-level security that depends on them (see
 docs/security.md). Row-level security does not apply to a superuser or a BYPASSRLS role, and
 a login that owns (or may become the owner of) the tables can switch it off: the check below
 finds such a login before the application uses it. In production that stops the start; in

@@ -1,6 +1,6 @@
 """The audit trail (``uow.audit``): who changed which row, when, from what to what; read-only.
 
-Rows of ``audit_log`` are written by the database itself (migration 0014's trigger, in the
+Rows of ``audit_log`` are written by the database itself (migration 0016's trigger, in the
 writing transaction) and never through the layer: the write methods refuse. What a caller
 sees follows row-level security (docs/security.md): through the application's login, the
 actor's own trail; on the system path, everything.

@@ -152,7 +152,7 @@ _SESSIONS_OF_USER = (
     .order_by(_s.created_at.desc(), _s.id.asc())
 )
 # Owner lookups run before an actor is bound, so row-level security would hide the row:
-# the database's SECURITY DEFINER functions (migration 0016) answer "whose?" and nothing else.
+# the database's SECURITY DEFINER functions (migration 0018) answer "whose?" and nothing else.
 _SESSION_OWNER = trusted("SELECT auth_session_owner(%(token_hash)s)")
 _CREATE_SESSION = trusted(
     """INSERT INTO sessions (id, user_id, expires_at, ip_address, user_agent)

@@ -150,6 +150,10 @@ class Repositories:
     tags = bill_tags
     audit = audit_log
 
+    # domain workflows spanning several tables
+    moderation = _Repository(moderation.ModerationRepository)
+    analytics = _Repository(analytics.AnalyticsRepository)
+
 
 class PooledRunner:
     """Runs each repository call on a connection borrowed for that call (no unit of work)."""

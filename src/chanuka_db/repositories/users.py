@@ -222,7 +222,7 @@ _SOCIAL_BY_PROVIDER = (
     .limit(2)
 )
 # Before anyone is signed in, row-level security hides every login: the database's
-# SECURITY DEFINER lookup (migration 0016) answers "whose?" and nothing else.
+# SECURITY DEFINER lookup (migration 0018) answers "whose?" and nothing else.
 _SOCIAL_OWNERS = trusted("SELECT auth_social_login_owners(%(provider)s, %(provider_id)s)")
 _SOCIAL_TOKENS = select(_sp, OAuthTokens).where(
     (_sp.user_id == Param("user_id")) & (_sp.provider == Param("provider"))

@@ -1,6 +1,6 @@
 """Audit retention: deleting old ``audit_log`` rows in bounded batches (``chanuka-db audit-purge``).
 
-The audit itself is written by the database (migration 0014's trigger); this module only calls
+The audit itself is written by the database (migration 0016's trigger); this module only calls
 ``audit_purge()``, which refuses to keep less than a day and records each purge as a
 ``PURGE`` row. Each batch is its own transaction, so a purge of millions of rows never holds
 one long transaction or its locks.

@@ -69,9 +69,12 @@ _c = tables.bill_comments
 # as the author's engagement: one statement. No row back: the parent did not qualify.
 _ADD: Final = trusted(
     "WITH c AS (INSERT INTO bill_comments"
-    " (bill_id, user_id, content, comment_type, is_verified, parent_comment_id)"
+    " (bill_id, user_id, content, comment_type, is_verified, parent_comment_id,"
+    " created_at, updated_at)"
     " SELECT %(bill)s::int, %(user)s::uuid, %(content)s::text, %(type)s::text,"
-    " %(verified)s::boolean, %(parent)s::int"
+    " %(verified)s::boolean, %(parent)s::int,"
+    " coalesce(%(created)s::timestamp, now()),"
+    " coalesce(%(updated)s::timestamp, %(created)s::timestamp, now())"
     " WHERE %(parent)s::int IS NULL OR EXISTS (SELECT FROM bill_comments AS p"
     " WHERE p.id = %(parent)s::int AND p.bill_id = %(bill)s::int AND NOT p.is_deleted)"
     " RETURNING *),"
@@ -199,6 +202,9 @@ class BillCommentRepository(TableRepository[BillComment, NewBillComment, BillCom
             "type": CommentType.GENERAL.value if new.comment_type is UNSET else new.comment_type,
             "verified": False if new.is_verified is UNSET else new.is_verified,
             "parent": None if new.parent_comment_id is UNSET else new.parent_comment_id,
+            # Given times are kept (imports, back-fills); otherwise the database's now().
+            "created": None if new.created_at is UNSET else new.created_at,
+            "updated": None if new.updated_at is UNSET else new.updated_at,
             "weight": EngagementKind.COMMENT.weight,
         }
         with self._runner.reading() as ex:

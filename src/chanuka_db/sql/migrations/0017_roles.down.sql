@@ -1,4 +1,4 @@
--- Undo 0015_roles in this database: the privileges of chanuka_app and chanuka_system go, and
+-- Undo 0017_roles in this database: the privileges of chanuka_app and chanuka_system go, and
 -- the schema's objects go back to the login running the rollback.
 -- The roles stay, and so does the login's membership of chanuka_owner: roles belong to the
 -- whole server, other databases may use them (DROP ROLE fails while any database holds an

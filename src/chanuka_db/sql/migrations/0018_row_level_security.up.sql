@@ -4,7 +4,7 @@
 -- so an unset actor, and the '' a transaction-local setting leaves behind when it ends, match
 -- no row: "no actor" always means "no rows", never "all rows" (a value that is not a uuid is
 -- an error). FORCE makes the policies apply to the table owner too; superusers and BYPASSRLS
--- roles skip them, which is why the application must be neither (0015, and Database's
+-- roles skip them, which is why the application must be neither (0017, and Database's
 -- start-up check).
 --
 -- Personal tables, each row owned by one user who alone may read or change it:

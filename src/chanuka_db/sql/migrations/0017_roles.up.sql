@@ -4,12 +4,12 @@
 --                   login granted chanuka_owner; what they create is handed to it by
 --                   secure_schema(), which every migration that adds objects ends with.
 --   chanuka_app     LOGIN: the application. SELECT/INSERT/UPDATE/DELETE on the domain tables,
---                   USAGE on their sequences, SELECT on audit_log (rows filtered by 0016) and on
+--                   USAGE on their sequences, SELECT on audit_log (rows filtered by 0018) and on
 --                   the ledger; nothing else. Not a superuser, not an owner, no BYPASSRLS, no
 --                   CREATE: it cannot run DDL, turn off row-level security or triggers, or write
 --                   the audit.
 --   chanuka_system  LOGIN: background jobs. The same privileges, plus audit_purge(), plus the
---                   policies' system path (0016) in transactions that set app.role = 'system'.
+--                   policies' system path (0018) in transactions that set app.role = 'system'.
 -- No password is set here: passwords (or certificates) are provisioned by the operator.
 -- Creating a role needs CREATEROLE or a superuser; without either, the roles must exist.
 -- Roles belong to the whole server, and other databases on it may be migrating at the same

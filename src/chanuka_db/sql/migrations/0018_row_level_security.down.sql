@@ -1,4 +1,4 @@
--- Undo 0016_row_level_security: every policy and the auth_*_owner() functions go, and
+-- Undo 0018_row_level_security: every policy and the auth_*_owner() functions go, and
 -- row-level security is off again on the tables that had it.
 
 DO $$

@@ -1,4 +1,4 @@
--- Undo 0014_audit_log: the audit triggers on every table, the functions, and the audit rows.
+-- Undo 0016_audit_log: the audit triggers on every table, the functions, and the audit rows.
 
 DO $$
 DECLARE

@@ -13,7 +13,7 @@
 -- passed to the trigger as arguments (docs/schema.md shows them); a test fails when they are
 -- stale, e.g. after a column was added: run SELECT audit_enable('table') again.
 --
--- The trigger function is SECURITY DEFINER (owned by the schema owner from 0015 on): the
+-- The trigger function is SECURITY DEFINER (owned by the schema owner from 0017 on): the
 -- application role has no privilege on audit_log but SELECT, so it can neither forge, change
 -- nor delete audit rows. audit_purge() deletes rows older than a retention period.
 -- Existing rows are not back-filled: the audit starts with this migration.
