@@ -36,7 +36,8 @@ _CLOCK = Clock(dt.date(2030, 1, 1), 1995)
 
 
 def test_plan_covers_every_table_parents_first() -> None:
-    assert sorted(LOAD_ORDER) == sorted(REGISTRY) and len(LOAD_ORDER) == 46
+    # audit_log is written by the database's trigger as the rows load, never generated
+    assert sorted(LOAD_ORDER) == sorted(set(REGISTRY) - {"audit_log"}) and len(LOAD_ORDER) == 46
     seen: set[str] = set()
     for name in LOAD_ORDER:
         for column in REGISTRY.table(name).columns:

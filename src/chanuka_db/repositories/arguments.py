@@ -35,6 +35,7 @@ __all__ = [
     "check_bool",
     "check_choice",
     "check_choices",
+    "check_collection",
     "check_date",
     "check_duration",
     "check_fields",
@@ -312,3 +313,15 @@ def check_keys(name: str, request: Mapping[str, Any] | None, allowed: Iterable[s
         raise InvalidInput(
             name, f"unknown key(s) {', '.join(map(repr, unknown))}; allowed: {sorted(allowed)}"
         )
+
+
+def check_collection(name: str, values: object) -> list[Any]:
+    """``values`` as a list when it is a collection of items; a string or a mapping is refused.
+
+    A ``str``, ``bytes`` or mapping is iterable but is never what a caller means by a list
+    of keys or rows, and ``None`` or a scalar is not iterable at all: all are
+    :class:`InvalidInput` naming the argument.
+    """
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise InvalidInput(name, f"expected a collection of items, got {type(values).__name__}")
+    return list(values)

@@ -38,7 +38,7 @@ from chanuka_db.repositories.arguments import (
 )
 from chanuka_db.repositories.base import Runner, TableRepository
 from chanuka_db.repositories.user_rows import PublicUser, SessionWithUser
-from chanuka_db.sql import NOW, Select, Trusted, assign, select, select_value, trusted, update
+from chanuka_db.sql import NOW, Trusted, assign, select, trusted, update
 from chanuka_db.types import (
     NewPasswordReset,
     NewRefreshToken,
@@ -153,7 +153,9 @@ _SESSIONS_OF_USER = (
     .where((_s.user_id == Param("user_id")) & _s.is_active.eq(True) & later_than_now(_s.expires_at))
     .order_by(_s.created_at.desc(), _s.id.asc())
 )
-_SESSION_OWNER = select_value(_s, _s.user_id).where(_s.id == Param("token_hash"))
+# Owner lookups run before an actor is bound, so row-level security would hide the row:
+# the database's SECURITY DEFINER functions (migration 0018) answer "whose?" and nothing else.
+_SESSION_OWNER = trusted("SELECT auth_session_owner(%(token_hash)s)")
 _CREATE_SESSION = trusted(
     """INSERT INTO sessions (id, user_id, expires_at, ip_address, user_agent)
        SELECT %(token_hash)s::text, id, now() + %(ttl)s::interval, %(ip_address)s::text,
@@ -222,11 +224,7 @@ _REVOKE_REFRESH = (
     .set(assign(_r.is_revoked, True))
     .where((_r.token_hash == Param("token_hash")) & _r.is_revoked.eq(False))
 )
-_REFRESH_OWNER = (
-    select_value(_r, _s.user_id)
-    .join(_s, on=_s.id == _r.session_id)
-    .where(_r.token_hash == Param("token_hash"))
-)
+_REFRESH_OWNER = trusted("SELECT auth_refresh_token_owner(%(token_hash)s)")
 _CLEAN_REFRESH = trusted("DELETE FROM refresh_tokens WHERE expires_at <= now()")
 
 # A new request supersedes the account's earlier unused tokens; inactive accounts get none.
@@ -262,7 +260,7 @@ _CONSUME_RESET = trusted(
     + REVOKE_SESSIONS_OF_CHANGED
     + " SELECT id FROM changed"
 )
-_RESET_OWNER = select_value(_pr, _pr.user_id).where(_pr.token_hash == Param("token_hash"))
+_RESET_OWNER = trusted("SELECT auth_password_reset_owner(%(token_hash)s)")
 _CLEAN_RESETS = trusted("DELETE FROM password_resets WHERE expires_at <= now() OR is_used")
 
 
@@ -275,14 +273,16 @@ class _TokenRows:
 
     __slots__ = ()
     _runner: Runner
-    _owner: ClassVar[Select[uuid.UUID]]
+    _owner: ClassVar[Trusted]
     _sweep: ClassVar[Trusted]
 
     def owner_of(self, token_hash: str) -> uuid.UUID | None:
         """The account the token belongs to (to bind as the actor before anything else)."""
         check_token_hash("token_hash", token_hash)
         with self._runner.reading() as ex:
-            return self._owner.fetch_optional(ex, token_hash=token_hash)
+            ((owner,),) = ex.fetch_trusted(self._owner, {"token_hash": token_hash})
+        found: uuid.UUID | None = owner
+        return found
 
     def cleanup(self) -> int:
         """Delete the rows that can never be used again (see the class); how many went."""

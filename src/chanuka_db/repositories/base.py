@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Protocol, TypeV
 import attrs
 
 from chanuka_db.errors import InvalidInput, NotFound
-from chanuka_db.repositories.arguments import check_instance, check_int
+from chanuka_db.repositories.arguments import check_collection, check_instance, check_int
 from chanuka_db.sql import (
     NOW,
     Filters,
@@ -222,7 +222,7 @@ class TableRepository(Generic[RowT, NewT, PatchT]):
 
         Keys with no row are reported in ``missing``, in the order asked.
         """
-        wanted = list(dict.fromkeys(keys))
+        wanted = list(dict.fromkeys(check_collection("keys", keys)))
         if not wanted:
             return Found([], [])
         with self._runner.reading() as ex:
@@ -304,7 +304,7 @@ class TableRepository(Generic[RowT, NewT, PatchT]):
         self, news: Iterable[NewT], *, batch_size: int = ADD_MANY_BATCH
     ) -> builtins.list[RowT]:
         """Insert many rows: one multi-row INSERT per batch, all in one transaction."""
-        items = builtins.list(news)
+        items = check_collection("news", news)
         for index, new in enumerate(items):
             self._check_input(new, Insert, f"news[{index}]")
         check_int("batch_size", batch_size, low=1, high=5000)

@@ -67,6 +67,7 @@ from chanuka_db.types import (
     tables,
 )
 from chanuka_db.types.expr import Nulls, Predicate
+from chanuka_db.types.models import Insert
 
 __all__ = [
     "DisclosureTotals",
@@ -387,6 +388,7 @@ class RegulatoryChangeRepository(
 
         :class:`InvalidReference` when the regulation (or reporting user) does not exist.
         """
+        self._check_input(change, Insert, "change")
         with self._runner.atomic() as ex:
             row = self.add(change)
             _TOUCH_REGULATION.execute(ex, id=row.regulation_id)

@@ -415,6 +415,8 @@ def _conflict_batch(
     """Checked conflicts and all their sources, flattened."""
     conflicts: list[NewSyncConflict] = []
     sources: list[NewConflictSource] = []
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        raise InvalidInput("items", "expected an iterable of (conflict, sources) pairs")
     for index, item in enumerate(items):
         conflict, own = _conflict_arg(f"items[{index}]", item)
         conflicts.append(conflict)

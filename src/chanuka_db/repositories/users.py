@@ -25,6 +25,7 @@ import attrs
 
 from chanuka_db.errors import Conflict, InvalidInput, NotFound
 from chanuka_db.repositories.arguments import (
+    check_collection,
     check_instance,
     check_int,
     check_text,
@@ -216,6 +217,9 @@ _SOCIAL_BY_PROVIDER = (
     .order_by(_sp.id.asc())
     .limit(2)
 )
+# Before anyone is signed in, row-level security hides every login: the database's
+# SECURITY DEFINER lookup (migration 0018) answers "whose?" and nothing else.
+_SOCIAL_OWNERS = trusted("SELECT auth_social_login_owners(%(provider)s, %(provider_id)s)")
 _SOCIAL_TOKENS = select(_sp, OAuthTokens).where(
     (_sp.user_id == Param("user_id")) & (_sp.provider == Param("provider"))
 )
@@ -242,7 +246,7 @@ class UserRepository(TableRepository[PublicUser, NewUser, UserPatch]):
         self, news: Iterable[NewUser], *, batch_size: int = ADD_MANY_BATCH
     ) -> builtins.list[PublicUser]:
         """Register many accounts in one transaction (emails normalised)."""
-        normalized = [_with_normalized_email(new) for new in news]
+        normalized = [_with_normalized_email(new) for new in check_collection("news", news)]
         return super().add_many(normalized, batch_size=batch_size)
 
     def update(self, key: Any, patch: UserPatch) -> PublicUser:
@@ -257,6 +261,8 @@ class UserRepository(TableRepository[PublicUser, NewUser, UserPatch]):
 
     def find_by_email(self, email: str, *, active_only: bool = True) -> PublicUser | None:
         """The account with ``email`` (any case), or ``None``; one indexed statement."""
+        if not isinstance(active_only, bool):
+            raise InvalidInput("active_only", f"expected True or False, got {active_only!r}")
         statement = _ACTIVE_USER_BY_EMAIL if active_only else _USER_BY_EMAIL
         with self._runner.reading() as ex:
             return statement.fetch_optional(ex, email=normalize_email(email))
@@ -436,6 +442,23 @@ class UserSocialProfileRepository(
         params = _user_provider(user_id, provider)
         with self._runner.reading() as ex:
             return bool(_DELETE_SOCIAL.execute(ex, **params))
+
+    def owner_of(self, provider: str, provider_id: str) -> uuid.UUID | None:
+        """The account that signs in with ``provider_id`` at ``provider``: bind it, then act.
+
+        For sign-in, before any actor is bound (row-level security hides every login until
+        then). :class:`Conflict` when two accounts are linked to that provider account.
+        """
+        params = {
+            "provider": check_text("provider", provider, max_length=MAX_NAME_LENGTH),
+            "provider_id": check_text("provider_id", provider_id, max_length=255),
+        }
+        with self._runner.reading() as ex:
+            ((owners,),) = ex.fetch_trusted(_SOCIAL_OWNERS, params)
+        if owners and len(owners) > 1:
+            raise Conflict(f"one {provider} account is linked to more than one user")
+        found: uuid.UUID | None = owners[0] if owners else None
+        return found
 
     def find_by_provider(self, provider: str, provider_id: str) -> PublicSocialProfile | None:
         """The login whose account at ``provider`` is ``provider_id`` (to sign in with it).

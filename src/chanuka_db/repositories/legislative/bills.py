@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Final
 from chanuka_db.errors import InvalidInput, NotFound
 from chanuka_db.repositories.arguments import (
     check_choice,
+    check_collection,
     check_id,
     check_instance,
     check_int,
@@ -455,7 +456,8 @@ class BillRepository(TableRepository[Bill, NewBill, BillPatch]):
 
     def add_many(self, news: Iterable[NewBill], *, batch_size: int = 500) -> builtins.list[Bill]:
         """Insert bills, a multi-row INSERT per batch, and their tags; one transaction."""
-        items = builtins.list(news)
+        items = check_collection("news", news)
+        check_int("batch_size", batch_size, low=1, high=5000)
         for index, item in enumerate(items):
             self._check_input(item, Insert, f"news[{index}]")
             _check_bill_input(f"news[{index}]", item)
@@ -503,7 +505,7 @@ class BillRepository(TableRepository[Bill, NewBill, BillPatch]):
         one statement for the tags of all batches; one transaction. A row identical to the
         stored one is not touched (its ``updated_at`` stays) and is listed in ``unchanged``.
         """
-        items = _upsert_input(builtins.list(news))
+        items = _upsert_input(check_collection("news", news))
         size = check_int("batch_size", batch_size, low=1, high=MAX_BATCH)
         written: dict[str, Bill] = {}
         with self._runner.atomic() as ex:
@@ -584,7 +586,8 @@ class BillTagRepository(TableRepository[BillTag, NewBillTag, BillTagPatch]):
         self, news: Iterable[NewBillTag], *, batch_size: int = 500
     ) -> builtins.list[BillTag]:
         """Insert tag rows (a multi-row INSERT per batch), then mirror them; one transaction."""
-        items = builtins.list(news)
+        items = check_collection("news", news)
+        check_int("batch_size", batch_size, low=1, high=5000)
         for index, item in enumerate(items):
             if type(item) is NewBillTag:
                 check_tags(f"news[{index}].tag", [item.tag])

@@ -23,6 +23,7 @@ from typing import Any, Final, LiteralString
 from chanuka_db.errors import InvalidInput, NotFound
 from chanuka_db.repositories.arguments import (
     check_choice,
+    check_collection,
     check_id,
     check_int,
     check_text,
@@ -223,7 +224,8 @@ class BillCommentRepository(TableRepository[BillComment, NewBillComment, BillCom
         Multi-row INSERTs, then 1 statement that counts the engagement and checks the
         parents: when a parent is not a live comment of the same bill, nothing stays.
         """
-        items = builtins.list(news)
+        items = check_collection("news", news)
+        check_int("batch_size", batch_size, low=1, high=5000)
         for index, item in enumerate(items):
             self._check_input(item, Insert, f"news[{index}]")
             _check_new(f"news[{index}]", item)
@@ -421,7 +423,8 @@ class CommentVoteRepository(TableRepository[CommentVote, NewCommentVote, Comment
 
         One transaction; the comments are locked first, as ``toggle`` does.
         """
-        items = builtins.list(news)
+        items = check_collection("news", news)
+        check_int("batch_size", batch_size, low=1, high=5000)
         for index, item in enumerate(items):
             self._check_input(item, Insert, f"news[{index}]")
             check_choice(f"news[{index}].vote_type", item.vote_type, VoteType)
