@@ -18,13 +18,16 @@ import attrs
 import psutil
 import pytest
 from tests.conftest import (  # noqa: F401 - fixtures re-exported for the benchmarks
+    Login,
     PgServer,
+    app_login,
     clean_env,
     conn,
     database_url,
     db,
     make_db,
     pg_server,
+    system_login,
     template_database,
 )
 from tests.seed_support import fresh_database
@@ -86,6 +89,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="write the measured results to PATH (benchmarks/report.py renders them)",
     )
+
+
+@attrs.frozen
+class Logins:
+    """The deployment's least-privilege logins (application, background jobs) of the run."""
+
+    app: Login
+    jobs: Login
+
+
+@pytest.fixture(scope="session")
+def logins(
+    app_login: Login,  # noqa: F811 - the fixture
+    system_login: Login,  # noqa: F811 - the fixture
+) -> Logins:
+    """The run's member logins of ``chanuka_app`` and ``chanuka_system``."""
+    return Logins(app_login, system_login)
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,9 @@ from typing import Any
 
 import psutil
 
-from benchmarks.conftest import Seeded
-from benchmarks.test_hot_operations import service_database
-from chanuka_db.demo import OPERATIONS, CivicWorkload, Recorder, gather_cast
+from benchmarks.conftest import Logins, Seeded
+from benchmarks.test_hot_operations import cast_of, services
+from chanuka_db.demo import OPERATIONS, CivicWorkload
 from chanuka_db.errors import ChanukaDbError
 
 THREADS = 100
@@ -72,12 +72,11 @@ def _run(workloads: list[CivicWorkload], seconds: float) -> list[BaseException]:
 
 
 def test_mixed_workload_on_100_threads(
-    benchmark: Any, seeded: Seeded, perf_results: dict[str, Any], request: Any
+    benchmark: Any, seeded: Seeded, logins: Logins, perf_results: dict[str, Any], request: Any
 ) -> None:
     duration = request.config.getoption("--duration") or (10.0 if benchmark.enabled else 3.0)
-    with service_database(seeded, pool_min=POOL_MAX, pool_max=POOL_MAX) as db:
-        recorder = Recorder(db)
-        cast = gather_cast(db.repos, seeded.known)
+    with services(seeded, logins, pool_min=POOL_MAX, pool_max=POOL_MAX) as recorder:
+        db, cast = recorder.db, cast_of(recorder, seeded)
         workloads = [CivicWorkload(recorder, cast, seed=n) for n in range(THREADS)]
         _run(workloads, WARM_UP_S)
         recorder.reset()

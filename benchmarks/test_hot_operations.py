@@ -1,8 +1,10 @@
 """Every hot repository operation on the generator's data: p50/p95/p99 and statements.
 
 The starred operations of the repositories issue (``chanuka_db.demo.OPERATIONS``), run as a
-service runs them: one ``chanuka_db.Database`` (pool of at most 20 connections), reads on
-``db.repos``, writes in a unit of work acting as the user, inputs drawn from the data
+service runs them: one ``chanuka_db.Database`` (pool of at most 20 connections) on the
+application's login, so row-level security and the audit trigger are in every time; reads
+on ``db.repos`` (personal ones as the user), writes in a unit of work acting as the user,
+the status fan-out on the jobs' login; inputs drawn from the data
 (``gather_cast``: the most engaged bills with a 1/rank skew, active citizens, their live
 sessions, live comments). One thread; latency is wall time from the service's side,
 including the borrow, ``BEGIN``/``COMMIT`` for writes and building the result objects.
@@ -18,27 +20,49 @@ machine sees.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from benchmarks.conftest import Seeded
+from benchmarks.conftest import Logins, Seeded
 from chanuka_db import Database
 from chanuka_db.demo import OPERATIONS, CivicWorkload, Recorder, gather_cast
+from chanuka_db.demo.workload import Cast
 from chanuka_db.pool.config import DatabaseConfig, Environment
 
 
-def service_database(seeded: Seeded, **overrides: Any) -> Database:
-    """The services' Database on the seeded data (test profile, at most 20 connections)."""
+@contextlib.contextmanager
+def services(seeded: Seeded, logins: Logins, **overrides: Any) -> Iterator[Recorder]:
+    """A recorder on the services' Database and the jobs' Database, on the seeded data.
+
+    As deployed: the application's login (row-level security binds it; test profile, at
+    most 20 connections) and the jobs' login on the system path, so that the times include
+    the policies and the audit trigger.
+    """
     settings: dict[str, Any] = {"pool_min": 5, "pool_max": 20, **overrides}
-    return Database(DatabaseConfig.for_environment(Environment.TEST, url=seeded.url, **settings))
+    config = DatabaseConfig.for_environment(
+        Environment.TEST,
+        url=logins.app.url(seeded.url),
+        migration_url=seeded.url,
+        system_url=logins.jobs.url(seeded.url),
+        **settings,
+    )
+    with Database(config) as db, Database(config, system=True) as jobs:
+        yield Recorder(db, jobs)
+
+
+def cast_of(recorder: Recorder, seeded: Seeded) -> Cast:
+    """The traffic's ids, read on the system path (it sees every user's sessions)."""
+    with recorder.jobs.unit_of_work(read_only=True) as everyone:
+        return gather_cast(everyone, seeded.known)
 
 
 @pytest.fixture(scope="module")
-def workload(seeded: Seeded) -> Iterator[CivicWorkload]:
-    with service_database(seeded) as db:
-        yield CivicWorkload(Recorder(db), gather_cast(db.repos, seeded.known), seed=1)
+def workload(seeded: Seeded, logins: Logins) -> Iterator[CivicWorkload]:
+    with services(seeded, logins) as recorder:
+        yield CivicWorkload(recorder, cast_of(recorder, seeded), seed=1)
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)

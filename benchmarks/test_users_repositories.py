@@ -28,7 +28,7 @@ import pytest
 from benchmarks.helpers import Cycle, ExecutorRunner, interleave
 from chanuka_db.pool import DatabaseUrl
 from chanuka_db.repositories import auth, security_ops
-from chanuka_db.repositories.inputs import column_arrays
+from chanuka_db.repositories.base import column_arrays
 from chanuka_db.repositories.security_ops import SecurityAuditLogRepository
 from chanuka_db.repositories.security_ops import ThreatIntelligenceRepository as Threats
 from chanuka_db.repositories.users import SessionRepository, hash_token

@@ -27,7 +27,10 @@ from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl, Environment
 from chanuka_db.pool.embedded import EmbeddedServer, ensure_running
 from chanuka_db.repositories import Database as ServicesDatabase
 from chanuka_db.sql.migrate import MigrationRunner
-from tests.plan_gate_support import record_repository_statements  # noqa: F401 - autouse fixture
+from tests.plan_gate_support import (  # noqa: F401 - autouse fixtures
+    record_repository_statements,
+    unjudged_statements,
+)
 
 # Throwaway servers need no durability; this makes CREATE DATABASE ... TEMPLATE fast.
 _FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
@@ -187,6 +190,68 @@ def make_db(database_url: DatabaseUrl) -> Iterator[Callable[..., Database]]:
 def db(make_db: Callable[..., Database]) -> Database:
     """An open :class:`Database` on this test's database, with the test profile."""
     return make_db()
+
+
+class Login:
+    """A throwaway login of this run that is a member of one of the project's roles.
+
+    The tests connect as a member of ``chanuka_app`` or ``chanuka_system`` rather than as
+    the role itself: those roles have no password (the embedded server trusts its socket, a
+    server such as CI's PostgreSQL 15 asks for one), and a member has exactly the role's
+    privileges and policies, and cannot become any other role.
+    """
+
+    def __init__(self, pg_server: PgServer, role: str) -> None:
+        self.pg_server = pg_server
+        self.name = f"chanuka_t_{role.removeprefix('chanuka_')}_{RUN_TOKEN}"
+        self.password = secrets.token_hex(16)
+        with pg_server.admin() as conn:
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
+                    sql.Identifier(self.name), sql.Literal(self.password), sql.Identifier(role)
+                )
+            )
+
+    def url(self, database: DatabaseUrl) -> DatabaseUrl:
+        """``database`` as this login (the server's address and database kept)."""
+        return database.with_params(user=self.name, password=self.password)
+
+    def drop(self) -> None:
+        with self.pg_server.admin() as conn:
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(self.name)))
+
+
+@pytest.fixture(scope="session")
+def app_login(pg_server: PgServer, template_database: str) -> Iterator[Login]:
+    """A login of this run with exactly ``chanuka_app``'s privileges (the roles exist once
+    the template is migrated)."""
+    login = Login(pg_server, "chanuka_app")
+    try:
+        yield login
+    finally:
+        login.drop()
+
+
+@pytest.fixture(scope="session")
+def system_login(pg_server: PgServer, template_database: str) -> Iterator[Login]:
+    """A login of this run with exactly ``chanuka_system``'s privileges (background jobs)."""
+    login = Login(pg_server, "chanuka_system")
+    try:
+        yield login
+    finally:
+        login.drop()
+
+
+@pytest.fixture
+def app_url(app_login: Login, database_url: DatabaseUrl) -> DatabaseUrl:
+    """This test's database, as the application's login (``chanuka_app``)."""
+    return app_login.url(database_url)
+
+
+@pytest.fixture
+def system_url(system_login: Login, database_url: DatabaseUrl) -> DatabaseUrl:
+    """This test's database, as the background jobs' login (``chanuka_system``)."""
+    return system_login.url(database_url)
 
 
 @pytest.fixture

@@ -146,6 +146,7 @@ _FIXED: dict[tuple[str, str], Any] = {
     ("content_flags", "flag_category"): "spam",
     ("content_flags", "status"): "pending",
     ("user_profiles", "reputation_score"): 7,
+    ("audit_log", "operation"): "INSERT",
 }
 _FK = re.compile(r"FOREIGN KEY \((\w+)\) REFERENCES (\w+)\((\w+)\)")
 _BASE_TIME = dt.datetime(2024, 3, 1, 12, 0, 0)

@@ -4,8 +4,9 @@
 ``QueryMonitor.record`` for the whole session: the first time a shape (its SQL text) runs
 from inside ``chanuka_db/repositories/``, its text, the values it was bound to and the
 repository method that issued it are kept. A new repository method is covered as soon as
-a test calls it; nothing lists SQL by hand. ``tests/test_plan_gate.py`` runs last and
-explains what was collected (see its docstring).
+a test calls it; nothing lists SQL by hand. A test marked ``unjudged`` (the injection
+corpus, which sends hostile values through every filter of every table) is not collected.
+``tests/test_plan_gate.py`` runs last and explains what was collected (see its docstring).
 
 Cost: a dict lookup per statement; the caller's stack is walked only for a shape not seen
 before.
@@ -13,6 +14,8 @@ before.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -25,7 +28,13 @@ import pytest
 
 from chanuka_db.sql import QueryMonitor
 
-__all__ = ["STATEMENTS", "Issued", "StatementLog", "record_repository_statements"]
+__all__ = [
+    "STATEMENTS",
+    "Issued",
+    "StatementLog",
+    "record_repository_statements",
+    "unjudged_statements",
+]
 
 _REPOSITORIES = str(PurePath("chanuka_db", "repositories")) + "/"
 
@@ -56,10 +65,20 @@ class StatementLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._issued: dict[str, Issued] = {}
+        self._paused = False
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Collect nothing inside the block (a test marked ``unjudged``)."""
+        self._paused = True
+        try:
+            yield
+        finally:
+            self._paused = False
 
     def note(self, sql: str, values: Sequence[Any] | Mapping[str, Any]) -> None:
         """Keep ``sql`` with ``values`` when a repository issued it (first time only)."""
-        if sql in self._issued:
+        if self._paused or sql in self._issued:
             return
         operation = _operation(sys._getframe(2))
         if operation is None:
@@ -81,6 +100,7 @@ def record_repository_statements() -> Iterator[StatementLog]:
     """Wrap ``QueryMonitor.record`` for the session so repository statements are logged."""
     original = QueryMonitor.record
 
+    @functools.wraps(original)  # keeps its docstring: the API docs test reads it
     def record(self: QueryMonitor, compiled: Any, values: Any, *rest: Any) -> None:
         original(self, compiled, values, *rest)
         STATEMENTS.note(compiled.text, values)
@@ -90,3 +110,13 @@ def record_repository_statements() -> Iterator[StatementLog]:
         yield STATEMENTS
     finally:
         QueryMonitor.record = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def unjudged_statements(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked ``unjudged`` sends shapes no service would: the gate does not see them."""
+    if request.node.get_closest_marker("unjudged") is None:
+        yield
+        return
+    with STATEMENTS.paused():
+        yield

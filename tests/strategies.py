@@ -42,6 +42,7 @@ CHECKED_VALUES: dict[tuple[str, str], list[Any]] = {
     ("content_flags", "status"): ["pending", "reviewed", "dismissed", "escalated"],
     ("user_profiles", "reputation_score"): [0, 1, 250, 2**31 - 1],
     ("comment_votes", "vote_type"): ["up", "down"],
+    ("audit_log", "operation"): ["INSERT", "UPDATE", "DELETE", "PURGE"],
 }
 
 _TEXT = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")

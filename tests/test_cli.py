@@ -48,6 +48,8 @@ def test_db_url_prints_the_redacted_configured_url(
     out = json.loads(capsys.readouterr().out)
     assert out == {
         "url": "postgresql://app:***@db.example/chanuka",
+        "migration_url": "postgresql://app:***@db.example/chanuka",  # the same login by default
+        "system_url": None,
         "source": "DATABASE_URL",
         "embedded": False,
     }

@@ -12,6 +12,7 @@ from chanuka_db.cli import main
 from chanuka_db.demo import OPERATIONS, run_demo
 from chanuka_db.errors import InvalidInput
 from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl, Environment
+from tests.conftest import Login
 
 STEPS = (
     "A citizen registers and signs in",
@@ -29,8 +30,16 @@ def _demo(
     capsys: pytest.CaptureFixture[str],
     url: DatabaseUrl,
     *args: str,
+    logins: tuple[Login, Login] | None = None,
 ) -> tuple[int, str, str]:
-    monkeypatch.setenv("DATABASE_URL", url.conninfo())
+    """Run ``chanuka-db demo`` on ``url``: as its (superuser) login, or with ``logins``
+    (application, jobs) as the three least-privilege logins of a deployment."""
+    if logins is None:
+        monkeypatch.setenv("DATABASE_URL", url.conninfo())
+    else:
+        monkeypatch.setenv("DATABASE_URL", logins[0].url(url).conninfo())
+        monkeypatch.setenv("DATABASE_MIGRATION_URL", url.conninfo())
+        monkeypatch.setenv("DATABASE_SYSTEM_URL", logins[1].url(url).conninfo())
     code = main(["demo", *args])
     out, err = capsys.readouterr()
     return code, out, err
@@ -58,17 +67,24 @@ def test_the_demo_tells_the_story_and_reports_every_operation_twice_over(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     seeded_small_url: DatabaseUrl,
+    app_login: Login,
+    system_login: Login,
 ) -> None:
+    logins = (app_login, system_login)  # row-level security binds every call, as deployed
     before = _citizens(seeded_small_url)
-    code, out, _ = _demo(monkeypatch, capsys, seeded_small_url, "--no-progress", "--rounds", "5")
+    code, out, _ = _demo(
+        monkeypatch, capsys, seeded_small_url, "--no-progress", "--rounds", "5", logins=logins
+    )
     assert code == 0, out
+    assert f"database: postgresql://{app_login.name}" in out
+    assert "jobs: DATABASE_SYSTEM_URL is unset" not in out
     assert "data: scale small already loaded" in out
     for number, step in enumerate(STEPS, 1):
         assert f"{number}. {step}" in out
     rows = _report_rows(out)
     assert set(OPERATIONS) <= set(rows)
     # statements per call, as the repositories promise them (the N+1 guard of the report)
-    assert rows["sessions.get_active_with_user"][1] == "1"
+    assert rows["sessions.get_active_with_user"][1] == "2"  # whose token, then the session
     assert rows["comments.list_threaded"][1] in ("1-2", "2")
     assert rows["votes.toggle"][1] == "2"
     assert rows["notifications.fan_out"][1] == "1"
@@ -79,7 +95,9 @@ def test_the_demo_tells_the_story_and_reports_every_operation_twice_over(
     assert "slow queries (over 100 ms):" in out
     assert "slowest statement shapes" in out
 
-    again, out, _ = _demo(monkeypatch, capsys, seeded_small_url, "--no-progress", "--rounds", "2")
+    again, out, _ = _demo(
+        monkeypatch, capsys, seeded_small_url, "--no-progress", "--rounds", "2", logins=logins
+    )
     assert again == 0, out
     assert _citizens(seeded_small_url) == before + 2  # one citizen per run; nothing else refused
 
@@ -115,6 +133,7 @@ def test_progress_bars_go_to_stderr_and_the_story_to_stdout(
 ) -> None:
     code, out, err = _demo(monkeypatch, capsys, database_url, "--scale", "tiny", "--rounds", "1")
     assert code == 0, err
+    assert "jobs: DATABASE_SYSTEM_URL is unset" in out  # the superuser's login runs them
     assert "bill_comments" in err  # a progress bar per table
     assert "data: scale tiny loaded" in out
 

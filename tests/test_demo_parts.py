@@ -12,8 +12,11 @@ from chanuka_db import Database
 from chanuka_db.demo import Cast, OperationStats, Recorder, percentile
 from chanuka_db.demo.scenario import CivicScenario, hash_password, next_stage, verify_password
 from chanuka_db.errors import InvalidInput, InvalidReference, NotFound
+from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl, Environment
+from chanuka_db.repositories import Repositories
+from chanuka_db.repositories.users import hash_token, new_token
 from chanuka_db.seed import KnownValues
-from chanuka_db.types import NewBill, NewBillComment
+from chanuka_db.types import NewBill, NewBillComment, NewUser
 
 
 def test_percentiles_are_nearest_rank() -> None:
@@ -53,6 +56,35 @@ def test_the_recorder_counts_statements_and_failures(data: Database) -> None:
     assert recorder.calls() == 2
     recorder.reset()
     assert recorder.stats() == []
+
+
+def test_the_recorder_reads_personal_rows_as_their_owner_and_jobs_see_everyone(
+    database_url: DatabaseUrl, app_url: DatabaseUrl, system_url: DatabaseUrl
+) -> None:
+    config = DatabaseConfig.for_environment(
+        Environment.TEST, url=app_url, migration_url=database_url, system_url=system_url
+    )
+    with Database(config) as db, Database(config, system=True) as jobs:
+        recorder = Recorder(db, jobs)
+        new = NewUser(email="amina@example.ke", password_hash=hash_password("pw"), name="Amina")
+        user = recorder.write("users.add", None, lambda u: u.users.add(new))
+        token = hash_token(new_token())
+        recorder.write(
+            "login", user.id, lambda u: u.sessions.create(user.id, token, ttl=dt.timedelta(hours=1))
+        )
+
+        def sessions(r: Repositories) -> list[str]:
+            return [s.id for s in r.sessions.list_active(user.id)]
+
+        assert recorder.read("sessions.list_active", sessions) == []  # no actor: no rows
+        assert recorder.read("sessions.list_active", sessions, actor=user.id) == [token]
+        assert recorder.job("sessions.list_active", sessions) == [token]  # the system path
+        found = recorder.authenticate(token)
+        assert found is not None and found.user.id == user.id
+        assert recorder.authenticate(hash_token(new_token())) is None
+    by_name = {op.name: op for op in recorder.stats()}
+    assert by_name["sessions.get_active_with_user"].statements == "1-2"  # unknown: 1
+    assert by_name["sessions.list_active"].calls == 3
 
 
 def test_passwords_verify_only_against_their_own_hash() -> None:

@@ -125,7 +125,7 @@ def test_search_min_rank_cuts_before_the_page(data: Database) -> None:
 @pytest.mark.parametrize(
     ("text", "filters", "sort", "field"),
     [
-        ("", None, None, "query"),
+        ("", None, None, "text"),
         ("finance", {"status": "enacted"}, None, "status"),
         ("finance", {"status": {"in": ["passed", "nope"]}}, None, "status"),
         ("finance", {"content": "x"}, None, "content"),

@@ -9,7 +9,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,7 @@ FIELDS: dict[str, set[str]] = {
     "chanuka_db.migration.checksum_accepted": {"version", "migration"},
     "chanuka_db.metrics.schema_check_failed": {"error"},
     "chanuka_db.embedded.ready": {"data_dir", "pid"},
+    "chanuka_db.security.login_unfit": {"login"},
 }  # fmt: skip
 
 
@@ -302,6 +303,12 @@ def test_embedded_server_ready_event(pg_server: PgServer, events: Events) -> Non
     assert pg_server.embedded is not None
     ensure_running(pg_server.embedded.data_dir, database="postgres", cleanup="delete")
     assert events.check("chanuka_db.embedded.ready").pid == pg_server.embedded.pid
+
+
+def test_an_over_privileged_login_is_an_event(make_db: Callable[..., Any], events: Events) -> None:
+    with make_db().connection():  # the harness connects as a superuser
+        pass
+    assert events.check("chanuka_db.security.login_unfit").levelno == logging.INFO
 
 
 def _events_in_source() -> set[str]:

@@ -326,3 +326,13 @@ def test_module_functions_use_the_shipped_migrations(empty_database_url: Databas
     assert [m.version for m in migrate.rollback(empty_database_url, steps=2)] == [head, head - 1]
     with pytest.raises(MigrationError, match=f"already has {head - 2} applied"):
         migrate.baseline(empty_database_url)
+
+
+@pytest.mark.skipif(
+    not Path("/usr/lib/postgresql/15/bin/pg_dump").is_file(), reason="Debian's PostgreSQL 15 absent"
+)
+def test_backup_prefers_the_servers_own_pg_dump() -> None:
+    # A PostgreSQL 15 server is dumped with pg_dump 15, so its own pg_restore reads the archive.
+    assert find_pg_dump(15) == Path("/usr/lib/postgresql/15/bin/pg_dump")
+    assert find_pg_dump(18) == find_pg_dump()  # the wheel's pg_dump 18
+    assert find_pg_dump(99) == find_pg_dump()  # no such server version here: the wheel's

@@ -15,6 +15,7 @@ from chanuka_db.sql.catalog import Catalog, Column, Table, diff_catalogs, read_c
 from chanuka_db.sql.migrate import MigrationRunner
 from chanuka_db.sql.schema_docs import schema_docs_text
 from tests.migration_support import ROOT, seed, spec_tables
+from tests.security_support import IGNORED_COLUMNS, SECRET_COLUMNS
 
 # What the improvement migrations deliberately change relative to the spec (and nothing else).
 DROPPED_INDEXES = {
@@ -46,7 +47,7 @@ OPEN_ITEM_KEYS = {
     ),
 }
 # Time indexes for the analytics roll-ups and trending window (0015); the orders of a bill's
-# threads (0016).
+# threads (0019).
 _THREADS = " WHERE (parent_comment_id IS NULL)"
 ADDED_INDEXES = {
     "analytics_events": [
@@ -57,7 +58,7 @@ ADDED_INDEXES = {
     ],
     "bill_comments": [
         "CREATE INDEX bill_comments_threads_popular_idx ON bill_comments USING btree"
-        " (bill_id, ((upvotes - downvotes)) DESC, created_at DESC, id DESC)" + _THREADS,
+        " (bill_id, (((upvotes)::bigint - downvotes)) DESC, created_at DESC, id DESC)" + _THREADS,
         "CREATE INDEX bill_comments_threads_time_idx ON bill_comments USING btree"
         " (bill_id, created_at DESC, id DESC)" + _THREADS,
         "CREATE INDEX bill_comments_threads_verified_idx ON bill_comments USING btree"
@@ -75,6 +76,21 @@ SEARCH_TRIGGERS = {
     " OR (old.description IS DISTINCT FROM new.description)"
     " OR (old.content IS DISTINCT FROM new.content)))"
     " EXECUTE FUNCTION update_bills_search_vector()",
+}
+# 0016: every table has the audit trigger, with the columns it redacts and the ones it leaves out.
+AUDIT_REDACTED = {table: "{" + ",".join(cols) + "}" for table, cols in SECRET_COLUMNS.items()}
+AUDIT_IGNORED = {table: "{" + ",".join(cols) + "}" for table, cols in IGNORED_COLUMNS.items()}
+# 0016-0018: the audit, the roles' helper and the row-level security lookups.
+SECURITY_FUNCTIONS = {
+    "audit_record_change()",
+    "audit_enable(target regclass)",
+    "audit_purge(older_than interval, batch_size integer)",
+    "secure_schema()",
+    "auth_session_owner(p_session_id text)",
+    "auth_refresh_token_owner(p_token_hash text)",
+    "auth_password_reset_owner(p_token_hash text)",
+    "auth_owner_lookup(lookup text, VARIADIC secrets text[])",
+    "auth_social_login_owners(p_provider text, p_provider_id text)",
 }
 _TYPES = {"timestamp": "timestamp without time zone", "timestamptz": "timestamp with time zone"}
 
@@ -177,6 +193,11 @@ def _with_improvements(conn: psycopg.Connection[Any], table: Table) -> Table:
     triggers = dict(table.triggers)
     if name == "bills":
         triggers = {k: f"CREATE TRIGGER {k} {v}" for k, v in SEARCH_TRIGGERS.items()}
+    triggers["audit_changes"] = (
+        f"CREATE TRIGGER audit_changes AFTER INSERT OR DELETE OR UPDATE ON {name} FOR EACH ROW"
+        f" EXECUTE FUNCTION audit_record_change('id', '{AUDIT_REDACTED.get(name, '{}')}',"
+        f" '{AUDIT_IGNORED.get(name, '{}')}')"
+    )
     return attrs.evolve(table, constraints=constraints, indexes=indexes, triggers=triggers)
 
 
@@ -194,10 +215,11 @@ def test_head_schema_is_the_spec_plus_the_listed_improvements(
         for t in spec_tables()
     }
     expected_tables["schema_migrations"] = _comparable(actual.tables["schema_migrations"])
+    expected_tables["audit_log"] = _comparable(actual.tables["audit_log"])  # tests/test_security_*
     expected = Catalog("public", expected_tables, {}, {})
     live = Catalog("public", {name: _comparable(t) for name, t in actual.tables.items()}, {}, {})
     assert diff_catalogs(expected, live) == []
-    assert len(expected_tables) == 47
+    assert len(expected_tables) == 48
     spec_indexes = sum(len(t["indexes"]) for t in spec_tables())
     assert spec_indexes == 179
     assert sum(len(t["foreign_keys"]) for t in spec_tables()) == 53
@@ -219,6 +241,7 @@ def test_every_table_has_its_spec_domain_and_every_serial_its_sequence(
         "update_moderation_queue_updated_at()",
         "update_user_activity_summary_updated_at()",
         "update_bill_analytics_summary_updated_at()",
+        *SECURITY_FUNCTIONS,
     }
     assert "'english'" in catalog.functions["update_bills_search_vector()"].body
 

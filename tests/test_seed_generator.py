@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from chanuka_db.errors import InvalidInput
+from chanuka_db.repositories import moderation as repo
 from chanuka_db.seed import (
     LOAD_ORDER,
     SCALES,
@@ -23,6 +24,7 @@ from chanuka_db.seed import (
     scale_named,
     vocab,
 )
+from chanuka_db.seed import moderation as seeded
 from chanuka_db.seed.clock import Clock
 from chanuka_db.seed.plan import TABLES
 from chanuka_db.seed.progress import RichProgress, report_lines
@@ -34,7 +36,8 @@ _CLOCK = Clock(dt.date(2030, 1, 1), 1995)
 
 
 def test_plan_covers_every_table_parents_first() -> None:
-    assert sorted(LOAD_ORDER) == sorted(REGISTRY) and len(LOAD_ORDER) == 46
+    # audit_log is written by the database's trigger as the rows load, never generated
+    assert sorted(LOAD_ORDER) == sorted(set(REGISTRY) - {"audit_log"}) and len(LOAD_ORDER) == 46
     seen: set[str] = set()
     for name in LOAD_ORDER:
         for column in REGISTRY.table(name).columns:
@@ -170,3 +173,33 @@ def test_clock_refuses_times_outside_its_range() -> None:
         clock.ts(-1)
     with pytest.raises(IndexError):
         clock.ts(clock.now + 2_000 * 86_400)
+
+
+def test_moderation_speaks_the_repository_s_vocabulary() -> None:
+    # the seed may not import a repository (sibling layers): the two lists must stay equal
+    assert [reason for reason, _ in seeded.REASONS] == [r.value for r in repo.FlagReason]
+    assert {r.value: s.value for r, s in repo.DEFAULT_SEVERITY.items()} == seeded.DEFAULT_SEVERITY
+    assert {kind.value for kind in repo._REMOVABLE} == seeded.REMOVABLE
+    decisions = {action: (item, flag) for item, flag, action in seeded.OUTCOMES.values() if action}
+    assert decisions == {d.value: (i.value, f.value) for d, (i, f) in repo._OUTCOME.items()}
+
+
+def test_moderation_cases_are_histories_the_repository_could_have_written() -> None:
+    cases = World(scale_named("small"), 3, AS_OF).moderation.cases
+    reports = [report for case in cases for report in case.reports]
+    assert [report.flag_id for report in reports] == list(range(1, len(reports) + 1))
+    for case in cases:
+        times = [report.time for report in case.reports]
+        assert times == sorted(times) and times[0] == case.reported
+        assert case.reviewed is None or times[-1] <= case.reviewed
+        assert len({report.reporter for report in case.reports}) == len(case.reports)
+        assert case.reports[0].reason == case.category
+        assert case.decision != "removed" or case.content_type in seeded.REMOVABLE
+        assert 1 <= case.priority <= 5
+        for report in case.reports:
+            assert report.details in (report.reason, seeded._REPORTER_WORDS[report.reason])
+            assert report.severity in ("critical", seeded.DEFAULT_SEVERITY[report.reason])
+    assert {len(case.reports) for case in cases} >= {1, 2, 3, 5, 6}
+    assert {report.severity for report in reports} == {"low", "medium", "high", "critical"}
+    assert any(report.auto for report in reports) and not all(r.auto for r in reports)
+    assert {case.decision for case in cases} == set(seeded.OUTCOMES)

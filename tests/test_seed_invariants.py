@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,7 +10,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from chanuka_db.pool.config import DatabaseUrl
+from chanuka_db import Database, UnitOfWork
+from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl, Environment
+from chanuka_db.repositories.moderation import QueueEntry, QueueStatus, Severity
 from chanuka_db.seed import LOAD_ORDER, SeedSummary, seed
 from chanuka_db.types import REGISTRY
 from tests.conftest import PgServer
@@ -44,7 +47,8 @@ def test_every_table_is_filled_and_counted(
     assert [t.table for t in summary.tables] == list(LOAD_ORDER)
     for table in LOAD_ORDER:
         count = scalar(db, f"SELECT count(*) FROM {table}")
-        assert count > 0, table
+        # content_flags: a report is one moderation_flags row, as the repository writes it
+        assert count == 0 if table == "content_flags" else count > 0, table
         assert count == summary.row_counts[table], table
     assert summary.row_counts["users"] == 200
     assert summary.row_counts["bills"] == 60
@@ -188,6 +192,160 @@ def test_moderation_points_at_real_content(db: psycopg.Connection[Any]) -> None:
                                           AND a.reversed_at IS NULL)""",
     )
     assert scalar(db, "SELECT count(*) FROM moderation_queue WHERE status = 'pending'") > 0
+
+
+def test_each_report_is_listed_once_by_its_content_s_item(db: psycopg.Connection[Any]) -> None:
+    entries = """
+        SELECT q.id AS item, q.content_type, q.content_id, (e->>'flag_id')::int AS flag_id,
+               e->>'reason' AS reason, e->>'severity' AS severity
+          FROM moderation_queue q, jsonb_array_elements(q.flags) e"""
+    _none(
+        db,
+        f"""
+        SELECT coalesce(e.flag_id, f.id) FROM ({entries}) e
+          FULL JOIN moderation_flags f ON f.id = e.flag_id
+         WHERE (e.content_type, e.content_id, e.reason, e.severity)
+               IS DISTINCT FROM (f.content_type, f.content_id, f.flag_type, f.severity)""",
+    )
+    _none(db, f"SELECT flag_id FROM ({entries}) e GROUP BY flag_id HAVING count(*) > 1")
+    _none(
+        db,
+        "SELECT content_type, content_id FROM moderation_queue"
+        " GROUP BY content_type, content_id HAVING count(*) > 1",
+    )
+    # real severities: the reasons' defaults and reporters' "critical", not one default
+    assert scalar(db, "SELECT count(DISTINCT severity) FROM moderation_flags") >= 3
+    assert scalar(db, "SELECT max(jsonb_array_length(flags)) FROM moderation_queue") > 1
+
+
+def test_items_sum_up_their_reports_as_the_repository_does(db: psycopg.Connection[Any]) -> None:
+    _none(
+        db,
+        """
+        SELECT q.id FROM moderation_queue q
+          JOIN LATERAL (
+                SELECT count(*) AS n, bool_or(auto_detected) AS auto,
+                       array_agg(DISTINCT status) AS statuses,
+                       bool_and(reviewed_by IS NOT DISTINCT FROM q.moderator_id) AS same_moderator,
+                       max(created_at) AS last_report, min(created_at) AS first_report
+                  FROM moderation_flags f
+                 WHERE f.content_type = q.content_type AND f.content_id = q.content_id) f ON true
+         WHERE q.priority <> CASE q.status WHEN 'escalated' THEN 5 ELSE least(5, f.n) END
+            OR q.auto_flagged IS DISTINCT FROM f.auto
+            OR q.flag_reasons <> ARRAY(SELECT e->>'reason'
+                                         FROM jsonb_array_elements(q.flags) WITH ORDINALITY e(e, n)
+                                        GROUP BY 1 ORDER BY min(n))
+            OR f.statuses::text <> CASE q.status WHEN 'pending' THEN '{pending}'
+                                                 WHEN 'escalated' THEN '{escalated}'
+                                                 WHEN 'rejected' THEN '{resolved}'
+                                                 ELSE f.statuses::text END
+            OR (q.status = 'approved' AND f.statuses::text NOT IN ('{dismissed}', '{resolved}'))
+            OR NOT f.same_moderator
+            OR q.created_at <> f.first_report AT TIME ZONE 'UTC'
+            OR f.last_report > coalesce(q.reviewed_at AT TIME ZONE 'UTC', f.last_report)""",
+    )
+
+
+def test_a_decided_item_has_one_action_as_the_repository_records_it(
+    db: psycopg.Connection[Any],
+) -> None:
+    _none(
+        db,
+        """
+        SELECT q.id, a.id FROM moderation_queue q
+          LEFT JOIN moderation_actions a USING (content_type, content_id)
+         WHERE (q.status = 'pending') <> (a.id IS NULL)
+            OR (a.id IS NOT NULL
+                AND ((q.status, a.action_type) NOT IN (('rejected', 'remove'),
+                        ('approved', 'approve'), ('approved', 'warn'), ('escalated', 'escalate'))
+                     OR a.is_reversible <> (a.action_type = 'remove')
+                     OR a.duration IS NOT NULL
+                     OR a.moderator_id <> q.moderator_id
+                     OR EXISTS (SELECT FROM moderation_flags f
+                                 WHERE f.content_type = q.content_type
+                                   AND f.content_id = q.content_id
+                                   AND f.resolution IS DISTINCT FROM a.reason)))""",
+    )
+    _none(
+        db,
+        "SELECT id FROM moderation_actions WHERE action_type = 'remove'"
+        " AND content_type NOT IN ('bill_comment', 'user_profile')",
+    )
+    _none(
+        db,
+        """
+        SELECT p.id FROM user_profiles p
+          JOIN moderation_actions a
+            ON a.content_type = 'user_profile' AND a.content_id = p.id
+           AND a.action_type = 'remove' AND a.reversed_at IS NULL
+         WHERE p.is_public""",
+    )
+
+
+def _whole_queue(uow: UnitOfWork) -> list[QueueEntry]:
+    """Every item, decided ones too, page by page as a moderator's screen reads them."""
+    everything = {"status": list(QueueStatus)}
+    entries: list[QueueEntry] = []
+    page = uow.moderation.queue(everything, page_size=100)
+    while page.items:
+        entries += page.items
+        page = uow.moderation.queue(everything, page=page.page + 1, page_size=100)
+    return entries
+
+
+def test_the_repository_reads_and_extends_the_seeded_queue(
+    seeded: tuple[DatabaseUrl, SeedSummary], db: psycopg.Connection[Any]
+) -> None:
+    url, summary = seeded
+    config = DatabaseConfig.for_environment(Environment.TEST, url=url)
+    with Database(config) as database:
+        with database.unit_of_work() as uow:
+            entries = _whole_queue(uow)
+        assert len(entries) == scalar(db, "SELECT count(*) FROM moderation_queue")
+        for entry in entries:
+            reports, highest = db.execute(
+                """SELECT count(*), max(CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3
+                                                      WHEN 'medium' THEN 2 ELSE 1 END)
+                     FROM moderation_flags WHERE content_type = %s AND content_id = %s""",
+                (entry.item.content_type, entry.item.content_id),
+            ).fetchone() or (0, 0)
+            assert entry.flag_count == reports, entry.item
+            assert entry.severity.rank == highest, entry.item
+        assert {entry.severity for entry in entries} - {Severity.MEDIUM}  # not all the default
+        assert max(entry.flag_count for entry in entries) > 1
+        entry = next(e for e in entries if e.item.status in ("pending", "escalated"))
+        moderator = uuid.UUID(summary.known.moderator_id)
+        with pytest.raises(_RolledBack):
+            _flag_then_decide(database, entry, _new_reporter(db, entry), moderator)
+
+
+class _RolledBack(Exception):
+    """Leaves the shared seeded database as it was."""
+
+
+def _new_reporter(db: psycopg.Connection[Any], entry: QueueEntry) -> uuid.UUID:
+    """A user with no report of ``entry``'s content."""
+    found = scalar(
+        db,
+        "SELECT id::text FROM users WHERE id NOT IN (SELECT reported_by FROM moderation_flags"
+        " WHERE content_type = %s AND content_id = %s) ORDER BY id LIMIT 1",
+        (entry.item.content_type, entry.item.content_id),
+    )
+    return uuid.UUID(found)
+
+
+def _flag_then_decide(
+    database: Database, entry: QueueEntry, reporter: uuid.UUID, moderator: uuid.UUID
+) -> None:
+    """A new report merges into the seeded item; deciding it closes every report; undone."""
+    with database.unit_of_work(actor=moderator) as uow:
+        content = (entry.item.content_type, entry.item.content_id)
+        flagged = uow.moderation.flag(content, "spam", reporter)
+        assert (flagged.item.id, flagged.flag_count) == (entry.item.id, entry.flag_count + 1)
+        assert flagged.item.priority == min(5, max(entry.item.priority, entry.flag_count + 1))
+        decided = uow.moderation.decide(entry.item.id, "approve", moderator, reason="fine")
+        assert decided.flags_closed == entry.flag_count + 1
+        raise _RolledBack
 
 
 def test_sessions_and_tokens_expire_realistically(db: psycopg.Connection[Any]) -> None:
@@ -393,10 +551,6 @@ def test_every_time_is_in_range_and_nothing_was_created_after_as_of(
 def test_the_seeded_session_authenticates_through_the_repository(
     database_url: DatabaseUrl,
 ) -> None:
-    from chanuka_db import Database
-    from chanuka_db.pool.config import DatabaseConfig, Environment
-    from chanuka_db.seed import seed
-
     summary = seed(database_url, "tiny", seed=3)  # as of today: its sessions are live now
     config = DatabaseConfig.for_environment(Environment.TEST, url=database_url)
     with Database(config) as database, database.unit_of_work() as uow:

@@ -282,7 +282,7 @@ def test_search_text_is_data(executor: Executor, conn: psycopg.Connection[Any]) 
     for bad in ["", "   ", "a\x00b", "x" * 1001, None, 5]:
         with pytest.raises(InvalidInput) as err:
             search(executor, bills, bad)  # type: ignore[arg-type]
-        assert err.value.field == "query"
+        assert err.value.field == "text"  # the parameter's name
     for field, value in [("page", 0), ("page_size", 0), ("page_size", 101), ("page", "1")]:
         with pytest.raises(InvalidInput) as err:
             search(executor, bills, "finance", **{field: value})

@@ -25,6 +25,8 @@ from chanuka_db.errors import ChanukaDbError, ConfigError, InvalidInput
 from chanuka_db.pool import Database
 from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl
 from chanuka_db.pool.embedded import ensure_running
+from chanuka_db.pool.roles import APP_ROLE, SYSTEM_ROLE, inspect_url
+from chanuka_db.sql.audit import DEFAULT_BATCH_SIZE, purge_audit
 from chanuka_db.sql.migrate import DEFAULT_LOCK_TIMEOUT_S, MigrationRunner
 from chanuka_db.sql.migrate_plan import MigrationStatus
 from chanuka_db.sql.schema_docs import schema_docs_text
@@ -38,21 +40,49 @@ EXIT_USAGE: Final = 2
 Command = Callable[[argparse.Namespace], int]
 
 
-def _resolve_url(config: DatabaseConfig) -> tuple[DatabaseUrl, bool]:
-    """The URL in use and whether it is the embedded server (started here when needed)."""
+@attrs.frozen
+class _Logins:
+    """The application's, the migrations' and the jobs' URLs (``None``: not configured)."""
+
+    url: DatabaseUrl
+    migration_url: DatabaseUrl
+    system_url: DatabaseUrl | None
+    embedded: bool
+
+    def shown(self) -> dict[str, str | None]:
+        """Each URL redacted, by setting name."""
+        urls = {"url": self.url, "migration_url": self.migration_url, "system_url": self.system_url}
+        return {name: url.redacted() if url else None for name, url in urls.items()}
+
+
+def _resolve_logins(config: DatabaseConfig) -> _Logins:
+    """The configured logins; the embedded server (started when it is the target) has all three."""
     if config.url is not None:
-        return config.url, False
-    return ensure_running(config.data_dir).url(), True
+        migrations = config.migration_url or config.url
+        return _Logins(config.url, migrations, config.system_url, embedded=False)
+    server = ensure_running(config.data_dir)
+    return _Logins(
+        server.url(user=APP_ROLE), server.url(), server.url(user=SYSTEM_ROLE), embedded=True
+    )
+
+
+def _migration_url(config: DatabaseConfig) -> DatabaseUrl:
+    """Where migrations and maintenance run: the owner's (or superuser's) login."""
+    url = config.migrations_url
+    return url if url is not None else ensure_running(config.data_dir).url()
 
 
 def _cmd_db_url(args: argparse.Namespace) -> int:
-    config = DatabaseConfig.from_env()
-    url, embedded = _resolve_url(config)
+    logins = _resolve_logins(DatabaseConfig.from_env())
+    shown = logins.shown()
     if args.json:
-        print(json.dumps({"url": url.redacted(), "source": url.source, "embedded": embedded}))
+        print(json.dumps({**shown, "source": logins.url.source, "embedded": logins.embedded}))
     else:
-        print(url.redacted())
-        print(f"source: {url.source}" + (" (embedded PostgreSQL)" if embedded else ""))
+        embedded = " (embedded PostgreSQL)" if logins.embedded else ""
+        print(logins.url.redacted())
+        print(f"source: {logins.url.source}{embedded}")
+        print(f"migrations: {shown['migration_url']}")
+        print(f"jobs: {shown['system_url'] or '(unset: DATABASE_SYSTEM_URL)'}")
     return EXIT_OK
 
 
@@ -92,7 +122,7 @@ def _usage_on_invalid_input(command: Command) -> Command:
 
 
 def _runner(args: argparse.Namespace) -> MigrationRunner:
-    url, _ = _resolve_url(DatabaseConfig.from_env())
+    url = _migration_url(DatabaseConfig.from_env())
     timeout = getattr(args, "lock_timeout", DEFAULT_LOCK_TIMEOUT_S)
     return MigrationRunner(url, lock_timeout_s=timeout, echo=functools.partial(print, flush=True))
 
@@ -170,8 +200,7 @@ def _cmd_gen_types(args: argparse.Namespace) -> int:
     from chanuka_db.sql.introspect import generate_types  # noqa: PLC0415 - imports the generator
     from chanuka_db.types.generator import write_modules  # noqa: PLC0415
 
-    url, _ = _resolve_url(DatabaseConfig.from_env())
-    files = generate_types(url)
+    files = generate_types(_migration_url(DatabaseConfig.from_env()))
     directory: Path = args.output
     if args.check:
         stale = [n for n, t in sorted(files.items()) if not _same_text(directory / n, t)]
@@ -272,6 +301,69 @@ def _cmd_health(args: argparse.Namespace) -> int:
     return EXIT_OK if report.healthy else EXIT_FAILED
 
 
+# -- security ---------------------------------------------------------------------------
+
+
+def _cmd_check_roles(args: argparse.Namespace) -> int:
+    """Report on the application's and the jobs' logins; exit 1 when one is unfit."""
+    logins = _resolve_logins(DatabaseConfig.from_env())
+    results = []
+    for setting, url in (("url", logins.url), ("system_url", logins.system_url)):
+        if url is None:
+            continue
+        report = inspect_url(url)
+        problems = report.problems(system=setting == "system_url")
+        results.append(
+            {"setting": setting, "url": url.redacted(), "login": report.login, "problems": problems}
+        )
+    if args.json:
+        print(json.dumps(results))
+    else:
+        for result in results:
+            verdict = "; ".join(result["problems"]) or "ok"
+            print(f"{result['setting']}: {result['url']} logs in as {result['login']}: {verdict}")
+    return EXIT_FAILED if any(result["problems"] for result in results) else EXIT_OK
+
+
+@_usage_on_invalid_input
+def _cmd_audit_purge(args: argparse.Namespace) -> int:
+    """Delete audit rows older than --older-than days, batch by batch."""
+    older_than = dt.timedelta(days=args.older_than)
+    with _runner(args).connect() as conn:
+        purged = purge_audit(
+            conn,
+            older_than=older_than,
+            batch_size=args.batch_size,
+            echo=functools.partial(print, flush=True),
+        )
+    print(f"purged {purged} audit rows older than {args.older_than:g} days")
+    return EXIT_OK
+
+
+def _add_security_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = commands.add_parser(
+        "check-roles",
+        help="check that the application's and the jobs' logins cannot bypass row-level security",
+    )
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.set_defaults(handler=_cmd_check_roles)
+
+    purge = commands.add_parser(
+        "audit-purge", help="delete audit rows older than a retention period (as the owner)"
+    )
+    purge.add_argument(
+        "--older-than", type=float, required=True, metavar="DAYS", help="retention, 1 or more"
+    )
+    purge.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        metavar="N",
+        help="rows per transaction (default %(default)s)",
+    )
+    purge.set_defaults(handler=_cmd_audit_purge)
+
+
 # -- metrics -------------------------------------------------------------------------------
 
 
@@ -357,7 +449,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     from chanuka_db.seed.runner import check_arguments  # noqa: PLC0415
 
     check_arguments(args.scale, args.seed, args.as_of)
-    url, _ = _resolve_url(DatabaseConfig.from_env())
+    url = _migration_url(DatabaseConfig.from_env())  # it drops and rebuilds indexes: the owner
     threshold = None if args.no_defer else DEFER_THRESHOLD
     if args.no_progress or args.json:
         summary = seed(url, args.scale, seed=args.seed, as_of=args.as_of, defer_threshold=threshold)
@@ -483,6 +575,7 @@ def _build_parser() -> argparse.ArgumentParser:
     health.set_defaults(handler=_cmd_health)
     _add_migration_commands(commands)
     _add_types_command(commands)
+    _add_security_commands(commands)
     _add_metrics_command(commands)
     _add_seed_command(commands)
     _add_demo_command(commands)

@@ -7,6 +7,7 @@ and returns at once when the load is complete) and the repositories.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -120,14 +121,32 @@ def _collect_slow() -> Iterator[_SlowLog]:
         logger.propagate = propagate
 
 
-def _traffic(recorder: Recorder, db: Database, known: Any, rounds: int) -> float:
+def _traffic(recorder: Recorder, known: Any, rounds: int) -> float:
     """Each hot operation ``rounds`` times, interleaved; the seconds it took."""
-    workload = CivicWorkload(recorder, gather_cast(db.repos, known), seed=rounds)
+    with recorder.jobs.unit_of_work(read_only=True) as everyone:
+        cast = gather_cast(everyone, known)
+    workload = CivicWorkload(recorder, cast, seed=rounds)
     started = time.perf_counter()
     for _ in range(rounds):
         for name in OPERATIONS:
             workload.run(name)
     return time.perf_counter() - started
+
+
+def _jobs_database(
+    config: DatabaseConfig, echo: Callable[[str], None]
+) -> contextlib.AbstractContextManager[Database | None]:
+    """The background jobs' Database on the system path, when a login for it is known.
+
+    The embedded server has one; a configured server has one when ``DATABASE_SYSTEM_URL``
+    is set. Otherwise the jobs (status fan-out, roll-up) run on the application's login,
+    which works for a login that row-level security does not bind (an owner or superuser,
+    as in a development database) and fails on a least-privilege one, naming the policy.
+    """
+    if config.embedded or config.system_url is not None:
+        return Database(config, system=True)
+    echo("jobs: DATABASE_SYSTEM_URL is unset, so they run on the application's login")
+    return contextlib.nullcontext()
 
 
 def run_demo(
@@ -148,16 +167,18 @@ def run_demo(
     scale_named(scale)
     if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= _MAX_ROUNDS:
         raise InvalidInput("rounds", f"must be an integer from 1 to {_MAX_ROUNDS}, got {rounds!r}")
-    db = Database(config)
-    with db, _collect_slow() as slow:
+    with contextlib.ExitStack() as stack:
+        db = stack.enter_context(Database(config))
+        jobs = stack.enter_context(_jobs_database(config, echo)) or db
+        slow = stack.enter_context(_collect_slow())
         echo(f"database: {db.url.redacted()}")
         applied = db.migrate()
-        schema = MigrationRunner(db.url).status().current_version
+        schema = MigrationRunner(db.migration_url).status().current_version
         echo(f"schema: version {schema:04d} ({len(applied)} migration(s) applied now)")
-        loaded = seed(db.url, scale, progress=progress)
+        loaded = seed(db.migration_url, scale, progress=progress)  # the owner: COPY, indexes
         state = "already loaded" if loaded.already_loaded else "loaded"
         echo(f"data: scale {loaded.scale} {state} ({loaded.rows:,} rows, as of {loaded.as_of})")
-        recorder = Recorder(db)
+        recorder = Recorder(db, jobs)
         story = []
         for number, (title, step) in enumerate(
             CivicScenario(recorder, loaded.known, loaded.as_of).steps(), 1
@@ -168,7 +189,7 @@ def run_demo(
                 echo(f"   {line}")
             story.append((title, lines))
         echo(f"traffic: every hot operation {rounds} times, interleaved")
-        seconds = _traffic(recorder, db, loaded.known, rounds)
+        seconds = _traffic(recorder, loaded.known, rounds)
         shapes = sorted(db.queries.stats(), key=lambda s: s.max_ms, reverse=True)
         return DemoReport(
             url=db.url.redacted(),

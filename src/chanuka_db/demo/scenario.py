@@ -127,10 +127,7 @@ class CivicScenario:
             raise NotFound("users", "the account just registered")
         self.token = new_token()
         session = self.recorder.write("login", user.id, self._login)
-        signed_in = self.recorder.read(
-            "sessions.get_active_with_user",
-            lambda r: r.sessions.get_active_with_user(hash_token(self.token)),
-        )
+        signed_in = self.recorder.authenticate(hash_token(self.token))
         if signed_in is None:
             raise NotFound("sessions", "the session just created")
         return [
@@ -210,7 +207,7 @@ class CivicScenario:
             )
             lines.append(f"she upvoted #{top}: now +{vote.upvotes} / -{vote.downvotes}")
         tracked = self.recorder.read(
-            "engagement.tracked_bills", lambda r: r.engagement.tracked_bills(me)
+            "engagement.tracked_bills", lambda r: r.engagement.tracked_bills(me), actor=me
         )
         mine = next(t for t in tracked.items if t.bill.id == bill.id)
         lines.append(
@@ -225,15 +222,16 @@ class CivicScenario:
         stage = next_stage(bill.status)
         if stage is None:
             return [f"{bill.title} is {bill.status}: the end of its road, nothing to tell"]
-        change = self.recorder.write(
-            "bills.update_status", None, lambda u: u.bills.update_status(bill.id, stage)
+        change = self.recorder.job(
+            "bills.update_status", lambda u: u.bills.update_status(bill.id, stage)
         )
         unread = self.recorder.read(
-            "notifications.unread_count", lambda r: r.notifications.unread_count(me)
+            "notifications.unread_count", lambda r: r.notifications.unread_count(me), actor=me
         )
         inbox = self.recorder.read(
             "notifications.list_for_user",
             lambda r: r.notifications.list_for_user(me, unread_only=True, page_size=5),
+            actor=me,
         )
         latest = inbox.items[0].message if inbox.items else "-"
         return [
@@ -290,9 +288,7 @@ class CivicScenario:
     def roll_up(self) -> list[str]:
         """Yesterday's events into the three daily summaries (a system job), then trending."""
         day = self.as_of - dt.timedelta(days=1)
-        result = self.recorder.write(
-            "analytics.rollup_day", None, lambda u: u.analytics.rollup_day(day)
-        )
+        result = self.recorder.job("analytics.rollup_day", lambda u: u.analytics.rollup_day(day))
         trending = self.recorder.read(
             "analytics.trending_bills",
             lambda r: r.analytics.trending_bills(days=7, limit=3, as_of=day),

@@ -1,7 +1,8 @@
 """Per-operation latency and statement counts: what the demo and the benchmarks report.
 
 An *operation* is one call a service makes (``bills.search``, ``votes.toggle``): a read
-through ``db.repos`` or a write in a unit of work acting as the user. :class:`Recorder`
+through ``db.repos`` (or, for personal rows, as the user), a write in a unit of work acting
+as the user, or a background job on the system path. :class:`Recorder`
 times each call from the service's side (borrowing the connection, the transaction,
 the repository, building the result) and counts the statements the repository ran with
 the query monitor's per-thread counter, so the count never includes the unit of work's
@@ -22,6 +23,7 @@ import attrs
 
 if TYPE_CHECKING:
     from chanuka_db.repositories import Database, Repositories
+    from chanuka_db.repositories.user_rows import SessionWithUser
 
 __all__ = ["OperationStats", "Recorder", "percentile"]
 
@@ -104,38 +106,85 @@ class Recorder:
     """Runs operations against a :class:`~chanuka_db.repositories.Database` and times them.
 
     Thread-safe: many threads may record into one recorder (the concurrency benchmark
-    does). ``read`` runs a call on ``db.repos`` (a connection borrowed per statement or
-    call); ``write`` runs it in a unit of work acting as ``actor``, so the timing includes
-    ``BEGIN``, binding the actor and ``COMMIT``.
+    does). ``read`` runs a call on ``db.repos`` (public data, a connection borrowed per
+    statement or call) or, given an ``actor``, in a read-only unit of work acting as that
+    user (personal rows are theirs alone under row-level security); ``write`` runs it in
+    a unit of work acting as ``actor``; ``job`` in a unit of work of ``jobs``, the
+    background jobs' Database on the system path (default: ``db`` itself, for a login
+    that may take it, such as the test suite's). Timings include ``BEGIN``, binding the
+    actor and ``COMMIT``.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, jobs: Database | None = None) -> None:
         self.db = db
+        self.jobs = db if jobs is None else jobs
         self._lock = threading.Lock()
         self._samples: dict[str, _Samples] = {}
 
-    def read(self, name: str, call: Callable[[Repositories], T]) -> T:
-        """Run ``call(db.repos)`` as the operation ``name``."""
-        start = time.perf_counter()
-        try:
-            with self.db.queries.count() as counted:
-                result = call(self.db.repos)
-        except BaseException:
-            self._add(name, time.perf_counter() - start, None)
-            raise
-        self._add(name, time.perf_counter() - start, counted.total)
-        return result
+    def read(
+        self, name: str, call: Callable[[Repositories], T], *, actor: uuid.UUID | None = None
+    ) -> T:
+        """Run ``call`` on ``db.repos`` (or as ``actor``, read-only) as the operation ``name``."""
+        if actor is None:
+            return self._timed(name, lambda: self._counted(lambda: call(self.db.repos)))
+        return self._timed(name, lambda: self._in_unit(self.db, actor, call, read_only=True))
 
     def write(self, name: str, actor: uuid.UUID | None, call: Callable[[Repositories], T]) -> T:
         """Run ``call(uow)`` in a unit of work acting as ``actor``, as the operation ``name``."""
+        return self._timed(name, lambda: self._in_unit(self.db, actor, call))
+
+    def job(self, name: str, call: Callable[[Repositories], T]) -> T:
+        """Run ``call(uow)`` in a unit of work of the jobs' Database (no actor)."""
+        return self._timed(name, lambda: self._in_unit(self.jobs, None, call))
+
+    def authenticate(self, token_hash: str) -> SessionWithUser | None:
+        """A request's first step: whose token is it, then its session as that user.
+
+        Recorded as ``sessions.get_active_with_user``: the owner lookup (the database's
+        ``auth_session_owner``, the one way to learn it before an actor is bound), then
+        the session and its account read as their owner.
+        """
+
+        def both() -> tuple[SessionWithUser | None, int]:
+            owner, looked_up = self._counted(lambda: self.db.repos.sessions.owner_of(token_hash))
+            if owner is None:
+                return None, looked_up
+            found, read = self._in_unit(
+                self.db,
+                owner,
+                lambda u: u.sessions.get_active_with_user(token_hash),
+                read_only=True,
+            )
+            return found, looked_up + read
+
+        return self._timed("sessions.get_active_with_user", both)
+
+    def _counted(self, call: Callable[[], T]) -> tuple[T, int]:
+        with self.db.queries.count() as counted:
+            result = call()
+        return result, counted.total
+
+    @staticmethod
+    def _in_unit(
+        db: Database,
+        actor: uuid.UUID | None,
+        call: Callable[[Repositories], T],
+        *,
+        read_only: bool = False,
+    ) -> tuple[T, int]:
+        # counted inside the unit of work: its own set_config statements are not the call's
+        with db.unit_of_work(actor=actor, read_only=read_only) as uow, db.queries.count() as n:
+            result = call(uow)
+        return result, n.total
+
+    def _timed(self, name: str, run: Callable[[], tuple[T, int]]) -> T:
         start = time.perf_counter()
         try:
-            with self.db.unit_of_work(actor=actor) as uow, self.db.queries.count() as counted:
-                result = call(uow)
+            result, statements = run()
         except BaseException:
             self._add(name, time.perf_counter() - start, None)
             raise
-        self._add(name, time.perf_counter() - start, counted.total)
+        self._add(name, time.perf_counter() - start, statements)
         return result
 
     def _add(self, name: str, seconds: float, statements: int | None) -> None:

@@ -132,6 +132,8 @@ def gather_cast(
 ) -> Cast:
     """Ids for the traffic, read through the repositories (a few dozen statements).
 
+    ``repos`` must see every user's sessions: a unit of work of the jobs' Database.
+
     ``known`` (the seed's known values) adds its session, its notified user and its
     search phrase, so they are exercised even when the samples miss them.
     """
@@ -235,11 +237,8 @@ class CivicWorkload:
         return name
 
     def authenticate(self) -> object:
-        """Every request: the session by the hash of the presented token, with its account."""
-        token_hash = self.rng.choice(self.cast.sessions)
-        return self.recorder.read(
-            "sessions.get_active_with_user", lambda r: r.sessions.get_active_with_user(token_hash)
-        )
+        """Every request: whose token it is, then the session and its account as them."""
+        return self.recorder.authenticate(self.rng.choice(self.cast.sessions))
 
     def browse(self) -> object:
         """A page of the newest bills, of one stage or all."""
@@ -295,19 +294,19 @@ class CivicWorkload:
         """A citizen's newest notifications."""
         user = self.citizen()
         return self.recorder.read(
-            "notifications.list_for_user", lambda r: r.notifications.list_for_user(user)
+            "notifications.list_for_user", lambda r: r.notifications.list_for_user(user), actor=user
         )
 
     def unread(self) -> object:
         """The unread badge."""
         user = self.citizen()
         return self.recorder.read(
-            "notifications.unread_count", lambda r: r.notifications.unread_count(user)
+            "notifications.unread_count", lambda r: r.notifications.unread_count(user), actor=user
         )
 
     def fan_out(self) -> object:
         """The system tells a bill's followers that it moved (any bill, not the busiest)."""
         bill = self.rng.choice(self.cast.any_bills)
-        return self.recorder.write(
-            "notifications.fan_out", None, lambda u: u.notifications.fan_out(bill, _EVENT)
+        return self.recorder.job(
+            "notifications.fan_out", lambda u: u.notifications.fan_out(bill, _EVENT)
         )

@@ -424,10 +424,15 @@ class DatabaseConfig:
     """Everything needed to open the database; immutable and validated on creation.
 
     ``url`` is ``None`` when no server was configured: the embedded PostgreSQL is used.
-    Build it with :meth:`from_env`, or directly (keyword arguments) in code and tests.
+    ``migration_url`` (migrations and maintenance, as the schema owner) and ``system_url``
+    (background jobs, as a member of ``chanuka_system``) are separate logins; see
+    docs/security.md. Build it with :meth:`from_env`, or directly (keyword arguments) in code
+    and tests.
     """
 
     url: DatabaseUrl | None = None
+    migration_url: DatabaseUrl | None = None
+    system_url: DatabaseUrl | None = None
     environment: Environment = Environment.DEVELOPMENT
     pool_min: int = attrs.field(default=5, validator=_check_field)
     pool_max: int = attrs.field(default=20, validator=_check_field)
@@ -456,6 +461,13 @@ class DatabaseConfig:
     cursor_secret: str | None = attrs.field(default=None, repr=False, validator=_check_secret)
 
     def __attrs_post_init__(self) -> None:
+        for name in ("migration_url", "system_url"):
+            if self.url is None and getattr(self, name) is not None:
+                raise ConfigError(
+                    name,
+                    str(getattr(self, name)),
+                    "set without DATABASE_URL: the embedded server provides every login itself",
+                )
         if self.pool_min > self.pool_max:
             raise ConfigError("pool_min", self.pool_min, f"greater than pool_max ({self.pool_max})")
         if self.utilization_warn > self.utilization_error:
@@ -469,6 +481,11 @@ class DatabaseConfig:
     def embedded(self) -> bool:
         """True when no server is configured and the embedded PostgreSQL will be used."""
         return self.url is None
+
+    @property
+    def migrations_url(self) -> DatabaseUrl | None:
+        """Where migrations run: ``migration_url``, else ``url`` (``None``: embedded)."""
+        return self.migration_url or self.url
 
     @classmethod
     def for_environment(cls, environment: Environment, **overrides: Any) -> DatabaseConfig:
@@ -485,7 +502,11 @@ class DatabaseConfig:
         env = os.environ if environ is None else environ
         _reject_unknown(env)
         environment = _environment(env)
-        overrides: dict[str, Any] = {"url": _url_from_env(env)}
+        overrides: dict[str, Any] = {
+            "url": _url_from_env(env),
+            "migration_url": _optional_url(env, "DATABASE_MIGRATION_URL"),
+            "system_url": _optional_url(env, "DATABASE_SYSTEM_URL"),
+        }
         for setting in SETTINGS:
             raw = env.get(setting.env)
             if raw is not None:
@@ -498,7 +519,14 @@ class DatabaseConfig:
     def describe(self) -> dict[str, str]:
         """Each setting as a printable string (the URL redacted), for CLIs and logs."""
         values = attrs.asdict(self, recurse=False)
-        values["url"] = self.url.redacted() if self.url else "(embedded PostgreSQL)"
+        embedded = "(embedded PostgreSQL)" if self.embedded else None
+        values["url"] = self.url.redacted() if self.url else embedded
+        values["migration_url"] = (
+            self.migration_url.redacted() if self.migration_url else embedded or "(same as url)"
+        )
+        values["system_url"] = (
+            self.system_url.redacted() if self.system_url else embedded or "(unset)"
+        )
         values["cursor_secret"] = REDACTED if self.cursor_secret else "(random per process)"
         return {k: str(v) for k, v in values.items()}
 
@@ -527,6 +555,11 @@ def _url_from_env(env: Mapping[str, str]) -> DatabaseUrl | None:
         params = {kw: env[name] for name, kw in _LIBPQ_ENV.items() if env.get(name)}
         return DatabaseUrl.from_params(params, source="PG* environment")
     return None
+
+
+def _optional_url(env: Mapping[str, str], name: str) -> DatabaseUrl | None:
+    raw = env.get(name, "")
+    return DatabaseUrl.parse(raw, source=name) if raw.strip() else None
 
 
 def _parse(setting: Setting, raw: str) -> Any:

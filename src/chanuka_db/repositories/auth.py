@@ -28,17 +28,17 @@ import uuid
 from typing import Any, ClassVar, Final, TypeVar
 
 from chanuka_db.errors import NotFound
-from chanuka_db.repositories.base import Runner, TableRepository
-from chanuka_db.repositories.inputs import (
-    duration_arg,
-    ip_arg,
-    optional_text_arg,
-    text_arg,
-    token_hash_arg,
-    uuid_arg,
+from chanuka_db.repositories.arguments import (
+    check_duration,
+    check_ip,
+    check_optional_text,
+    check_text,
+    check_token_hash,
+    check_uuid,
 )
+from chanuka_db.repositories.base import Runner, TableRepository
 from chanuka_db.repositories.user_rows import PublicUser, SessionWithUser
-from chanuka_db.sql import NOW, Select, Trusted, assign, select, select_value, trusted, update
+from chanuka_db.sql import NOW, Trusted, assign, select, trusted, update
 from chanuka_db.types import (
     NewPasswordReset,
     NewRefreshToken,
@@ -83,13 +83,13 @@ def hash_token(token: str) -> str:
 
     A plain digest suffices: tokens are 256 random bits, so there is nothing to guess.
     """
-    text = text_arg("token", token, min_length=16, max_length=1024)
+    text = check_text("token", token, min_length=16, max_length=1024)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def password_hash_arg(value: object) -> str:
     """A password hash as the auth service made it (never the password: we cannot tell)."""
-    return text_arg("password_hash", value, max_length=MAX_PASSWORD_HASH_LENGTH)
+    return check_text("password_hash", value, max_length=MAX_PASSWORD_HASH_LENGTH)
 
 
 def later_than_now(column: ColumnRef[dt.datetime]) -> Predicate:
@@ -98,13 +98,15 @@ def later_than_now(column: ColumnRef[dt.datetime]) -> Predicate:
 
 
 def _optional_hash(name: str, value: object) -> str | None:
-    return None if value is None else token_hash_arg(name, value)
+    return None if value is None else check_token_hash(name, value)
 
 
 def _session_details(ip_address: object, user_agent: object) -> dict[str, str | None]:
     return {
-        "ip_address": None if ip_address is None else ip_arg("ip_address", ip_address),
-        "user_agent": optional_text_arg("user_agent", user_agent, max_length=MAX_USER_AGENT_LENGTH),
+        "ip_address": None if ip_address is None else check_ip("ip_address", ip_address),
+        "user_agent": check_optional_text(
+            "user_agent", user_agent, max_length=MAX_USER_AGENT_LENGTH
+        ),
     }
 
 
@@ -151,7 +153,9 @@ _SESSIONS_OF_USER = (
     .where((_s.user_id == Param("user_id")) & _s.is_active.eq(True) & later_than_now(_s.expires_at))
     .order_by(_s.created_at.desc(), _s.id.asc())
 )
-_SESSION_OWNER = select_value(_s, _s.user_id).where(_s.id == Param("token_hash"))
+# Owner lookups run before an actor is bound, so row-level security would hide the row:
+# the database's SECURITY DEFINER functions (migration 0018) answer "whose?" and nothing else.
+_SESSION_OWNER = trusted("SELECT auth_session_owner(%(token_hash)s)")
 _CREATE_SESSION = trusted(
     """INSERT INTO sessions (id, user_id, expires_at, ip_address, user_agent)
        SELECT %(token_hash)s::text, id, now() + %(ttl)s::interval, %(ip_address)s::text,
@@ -220,11 +224,7 @@ _REVOKE_REFRESH = (
     .set(assign(_r.is_revoked, True))
     .where((_r.token_hash == Param("token_hash")) & _r.is_revoked.eq(False))
 )
-_REFRESH_OWNER = (
-    select_value(_r, _s.user_id)
-    .join(_s, on=_s.id == _r.session_id)
-    .where(_r.token_hash == Param("token_hash"))
-)
+_REFRESH_OWNER = trusted("SELECT auth_refresh_token_owner(%(token_hash)s)")
 _CLEAN_REFRESH = trusted("DELETE FROM refresh_tokens WHERE expires_at <= now()")
 
 # A new request supersedes the account's earlier unused tokens; inactive accounts get none.
@@ -260,7 +260,7 @@ _CONSUME_RESET = trusted(
     + REVOKE_SESSIONS_OF_CHANGED
     + " SELECT id FROM changed"
 )
-_RESET_OWNER = select_value(_pr, _pr.user_id).where(_pr.token_hash == Param("token_hash"))
+_RESET_OWNER = trusted("SELECT auth_password_reset_owner(%(token_hash)s)")
 _CLEAN_RESETS = trusted("DELETE FROM password_resets WHERE expires_at <= now() OR is_used")
 
 
@@ -273,14 +273,16 @@ class _TokenRows:
 
     __slots__ = ()
     _runner: Runner
-    _owner: ClassVar[Select[uuid.UUID]]
+    _owner: ClassVar[Trusted]
     _sweep: ClassVar[Trusted]
 
     def owner_of(self, token_hash: str) -> uuid.UUID | None:
         """The account the token belongs to (to bind as the actor before anything else)."""
-        token_hash_arg("token_hash", token_hash)
+        check_token_hash("token_hash", token_hash)
         with self._runner.reading() as ex:
-            return self._owner.fetch_optional(ex, token_hash=token_hash)
+            ((owner,),) = ex.fetch_trusted(self._owner, {"token_hash": token_hash})
+        found: uuid.UUID | None = owner
+        return found
 
     def cleanup(self) -> int:
         """Delete the rows that can never be used again (see the class); how many went."""
@@ -325,9 +327,9 @@ class SessionRepository(_TokenRows, TableRepository[Session, NewSession, Session
         :class:`~chanuka_db.errors.Conflict` when the hash is already a session's.
         """
         params = {
-            "user_id": uuid_arg("user_id", user_id),
-            "token_hash": token_hash_arg("token_hash", token_hash),
-            "ttl": duration_arg("ttl", ttl, high=MAX_SESSION_TTL),
+            "user_id": check_uuid("user_id", user_id),
+            "token_hash": check_token_hash("token_hash", token_hash),
+            "ttl": check_duration("ttl", ttl, high=MAX_SESSION_TTL),
             **_session_details(ip_address, user_agent),
         }
         return self._returned(_CREATE_SESSION, params, Session, NotFound("users", user_id))
@@ -338,22 +340,22 @@ class SessionRepository(_TokenRows, TableRepository[Session, NewSession, Session
         One statement: the session's primary key joined to the account's. Expired and
         revoked sessions, and sessions of deactivated accounts, give ``None``.
         """
-        token_hash_arg("token_hash", token_hash)
+        check_token_hash("token_hash", token_hash)
         with self._runner.reading() as ex:
             found = _ACTIVE_SESSION.fetch_optional(ex, token_hash=token_hash)
         return None if found is None else SessionWithUser(*found)
 
     def list_active(self, user_id: uuid.UUID) -> builtins.list[Session]:
         """The account's active, unexpired sessions, newest first (a "your devices" page)."""
-        uuid_arg("user_id", user_id)
+        check_uuid("user_id", user_id)
         with self._runner.reading() as ex:
             return _SESSIONS_OF_USER.fetch_all(ex, user_id=user_id)
 
     def revoke(self, user_id: uuid.UUID, token_hash: str) -> bool:
         """End the account's session ``token_hash`` and its refresh tokens; whether it was on."""
         params = {
-            "user_id": uuid_arg("user_id", user_id),
-            "token_hash": token_hash_arg("token_hash", token_hash),
+            "user_id": check_uuid("user_id", user_id),
+            "token_hash": check_token_hash("token_hash", token_hash),
         }
         with self._runner.reading() as ex:
             ((revoked,),) = ex.fetch_trusted(_REVOKE_SESSION, params)
@@ -362,7 +364,7 @@ class SessionRepository(_TokenRows, TableRepository[Session, NewSession, Session
     def revoke_all(self, user_id: uuid.UUID, *, keep_token_hash: str | None = None) -> int:
         """End every active session of the account but ``keep_token_hash``; how many ended."""
         params = {
-            "user_id": uuid_arg("user_id", user_id),
+            "user_id": check_uuid("user_id", user_id),
             "keep_token_hash": _optional_hash("keep_token_hash", keep_token_hash),
         }
         with self._runner.reading() as ex:
@@ -387,10 +389,10 @@ class SessionRepository(_TokenRows, TableRepository[Session, NewSession, Session
         for the losers of concurrent rotations of one session: exactly one wins).
         """
         params = {
-            "user_id": uuid_arg("user_id", user_id),
-            "token_hash": token_hash_arg("token_hash", token_hash),
-            "new_token_hash": token_hash_arg("new_token_hash", new_token_hash),
-            "ttl": duration_arg("ttl", ttl, high=MAX_SESSION_TTL),
+            "user_id": check_uuid("user_id", user_id),
+            "token_hash": check_token_hash("token_hash", token_hash),
+            "new_token_hash": check_token_hash("new_token_hash", new_token_hash),
+            "ttl": check_duration("ttl", ttl, high=MAX_SESSION_TTL),
             **_session_details(ip_address, user_agent),
         }
         return self._returned(
@@ -418,10 +420,10 @@ class RefreshTokenRepository(
         :class:`NotFound` when the session is not an active, unexpired one of this account.
         """
         params = {
-            "user_id": uuid_arg("user_id", user_id),
-            "session_id": token_hash_arg("session_id", session_id),
-            "token_hash": token_hash_arg("token_hash", token_hash),
-            "ttl": duration_arg("ttl", ttl, high=MAX_SESSION_TTL),
+            "user_id": check_uuid("user_id", user_id),
+            "session_id": check_token_hash("session_id", session_id),
+            "token_hash": check_token_hash("token_hash", token_hash),
+            "ttl": check_duration("ttl", ttl, high=MAX_SESSION_TTL),
         }
         return self._returned(
             _ISSUE_REFRESH,
@@ -437,9 +439,9 @@ class RefreshTokenRepository(
         its session is no longer active; of concurrent uses of one token exactly one wins.
         """
         params = {
-            "token_hash": token_hash_arg("token_hash", token_hash),
-            "new_token_hash": token_hash_arg("new_token_hash", new_token_hash),
-            "ttl": duration_arg("ttl", ttl, high=MAX_SESSION_TTL),
+            "token_hash": check_token_hash("token_hash", token_hash),
+            "new_token_hash": check_token_hash("new_token_hash", new_token_hash),
+            "ttl": check_duration("ttl", ttl, high=MAX_SESSION_TTL),
         }
         return self._returned(
             _ROTATE_REFRESH,
@@ -450,7 +452,7 @@ class RefreshTokenRepository(
 
     def revoke(self, token_hash: str) -> bool:
         """Revoke one refresh token; whether it was still valid."""
-        token_hash_arg("token_hash", token_hash)
+        check_token_hash("token_hash", token_hash)
         with self._runner.reading() as ex:
             return bool(_REVOKE_REFRESH.execute(ex, token_hash=token_hash))
 
@@ -472,9 +474,9 @@ class PasswordResetRepository(
         One statement. :class:`NotFound` when the account does not exist or is inactive.
         """
         params = {
-            "user_id": uuid_arg("user_id", user_id),
-            "token_hash": token_hash_arg("token_hash", token_hash),
-            "ttl": duration_arg("ttl", ttl, high=MAX_RESET_TTL),
+            "user_id": check_uuid("user_id", user_id),
+            "token_hash": check_token_hash("token_hash", token_hash),
+            "ttl": check_duration("ttl", ttl, high=MAX_RESET_TTL),
         }
         return self._returned(_CREATE_RESET, params, PasswordReset, NotFound("users", user_id))
 
@@ -488,7 +490,7 @@ class PasswordResetRepository(
         of one token exactly one succeeds.
         """
         params = {
-            "token_hash": token_hash_arg("token_hash", token_hash),
+            "token_hash": check_token_hash("token_hash", token_hash),
             "password_hash": password_hash_arg(password_hash),
             "keep_token_hash": None,
         }

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Protocol, TypeVar, cast
 
 import attrs
 
 from chanuka_db.errors import InvalidInput, NotFound
+from chanuka_db.repositories.arguments import check_collection, check_instance, check_int
 from chanuka_db.sql import (
     NOW,
     Filters,
@@ -33,7 +34,8 @@ from chanuka_db.sql import (
     update,
 )
 from chanuka_db.sql import count as count_
-from chanuka_db.types import Param
+from chanuka_db.sql.rows import dump
+from chanuka_db.types import UNSET, Param
 from chanuka_db.types.base import SqlKind, TableInfo
 from chanuka_db.types.expr import ColumnRef, Ordering, TableRef, column_of, info_of
 from chanuka_db.types.models import Insert, Patch
@@ -46,6 +48,7 @@ __all__ = [
     "Found",
     "Runner",
     "TableRepository",
+    "column_arrays",
     "parse_sort",
 ]
 
@@ -119,6 +122,24 @@ def _sort_item(item: object) -> tuple[object, object]:
     if isinstance(item, tuple) and len(item) == 2:
         return item[0], item[1]
     raise InvalidInput("sort", f"{item!r} is not a field or a (field, direction) pair")
+
+
+def column_arrays(
+    table: TableRef, rows: Sequence[Insert], names: Sequence[str]
+) -> dict[str, list[Any]]:
+    """For each column in ``names``, its values across ``rows`` (UNSET as NULL, JSON dumped).
+
+    The parameters of a batch insert written as ``INSERT ... SELECT ... FROM unnest(...)``:
+    one statement, and one statement text, whatever the batch size.
+    """
+    info = info_of(table)
+    arrays: dict[str, list[Any]] = {}
+    for name in names:
+        column = info.column(name)
+        arrays[name] = [
+            None if (value := getattr(row, name)) is UNSET else dump(column, value) for row in rows
+        ]
+    return arrays
 
 
 @attrs.frozen
@@ -201,7 +222,7 @@ class TableRepository(Generic[RowT, NewT, PatchT]):
 
         Keys with no row are reported in ``missing``, in the order asked.
         """
-        wanted = list(dict.fromkeys(keys))
+        wanted = list(dict.fromkeys(check_collection("keys", keys)))
         if not wanted:
             return Found([], [])
         with self._runner.reading() as ex:
@@ -269,9 +290,9 @@ class TableRepository(Generic[RowT, NewT, PatchT]):
     # -- writes ----------------------------------------------------------------------------
 
     def _check_input(self, value: object, kind: type, what: str) -> None:
-        expected = self.info().new_type if kind is Insert else self.info().patch_type
-        if type(value) is not expected:
-            raise InvalidInput(what, f"expected {expected.__name__}, got {type(value).__name__}")
+        check_instance(
+            what, value, self.info().new_type if kind is Insert else self.info().patch_type
+        )
 
     def add(self, new: NewT) -> RowT:
         """Insert one row; the stored row (defaults filled in) comes back."""
@@ -283,11 +304,10 @@ class TableRepository(Generic[RowT, NewT, PatchT]):
         self, news: Iterable[NewT], *, batch_size: int = ADD_MANY_BATCH
     ) -> builtins.list[RowT]:
         """Insert many rows: one multi-row INSERT per batch, all in one transaction."""
-        items = builtins.list(news)
+        items = check_collection("news", news)
         for index, new in enumerate(items):
             self._check_input(new, Insert, f"news[{index}]")
-        if not 1 <= batch_size <= 5000:
-            raise InvalidInput("batch_size", f"must be from 1 to 5000, got {batch_size!r}")
+        check_int("batch_size", batch_size, low=1, high=5000)
         rows: builtins.list[RowT] = []
         with self._runner.atomic() as ex:
             for start in range(0, len(items), batch_size):

@@ -13,17 +13,21 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, Final
 
-from chanuka_db.errors import InvalidInput, NotFound
+from chanuka_db.errors import NotFound
 from chanuka_db.repositories import notifications
-from chanuka_db.repositories.base import TableRepository
-from chanuka_db.repositories.checks import (
+from chanuka_db.repositories.arguments import (
+    check_bool,
     check_choice,
+    check_duration,
     check_id,
     check_ids,
-    check_limit,
-    check_user,
+    check_instance,
+    check_int,
+    check_optional_text,
+    check_text,
+    check_uuid,
 )
-from chanuka_db.repositories.inputs import int_arg, optional_text_arg, text_arg
+from chanuka_db.repositories.base import TableRepository
 from chanuka_db.repositories.notifications import NotificationEvent, NotificationType
 from chanuka_db.repositories.security_ops import (
     ComplianceCheckRepository,
@@ -75,10 +79,6 @@ _EVALUATIONS = select(_v, Evaluation).order_by(_v.created_at.desc(), _v.id.desc(
 _EVALUATION_STATUSES = tally(_v.status, within=_v.department_id)
 
 
-def _department_id_arg(department_id: object) -> int:
-    return int_arg("department_id", department_id, low=1, high=2**31 - 1)
-
-
 class DepartmentRepository(TableRepository[Department, NewDepartment, DepartmentPatch]):
     """Departments (names are unique)."""
 
@@ -88,7 +88,7 @@ class DepartmentRepository(TableRepository[Department, NewDepartment, Department
         """The department called ``name`` (exactly); :class:`NotFound` when there is none."""
         with self._runner.reading() as ex:
             found = _DEPARTMENT_BY_NAME.fetch_optional(
-                ex, name=text_arg("name", name, max_length=MAX_NAME_LENGTH)
+                ex, name=check_text("name", name, max_length=MAX_NAME_LENGTH)
             )
         if found is None:
             raise NotFound("departments", name)
@@ -114,8 +114,8 @@ class EvaluationRepository(TableRepository[Evaluation, NewEvaluation, Evaluation
         page_size: int = 20,
     ) -> Page[Evaluation]:
         """A department's evaluations (optionally in one ``status``), newest first."""
-        statement = _EVALUATIONS.where(_v.department_id == _department_id_arg(department_id))
-        wanted = optional_text_arg("status", status, max_length=MAX_NAME_LENGTH)
+        statement = _EVALUATIONS.where(_v.department_id == check_id("department_id", department_id))
+        wanted = check_optional_text("status", status, max_length=MAX_NAME_LENGTH)
         if wanted is not None:
             statement = statement.where(_v.status == wanted)
         with self._runner.reading() as ex:
@@ -123,7 +123,7 @@ class EvaluationRepository(TableRepository[Evaluation, NewEvaluation, Evaluation
 
     def count_by_status(self, department_id: int) -> dict[str, int]:
         """How many of a department's evaluations are in each status; one statement."""
-        key = _department_id_arg(department_id)
+        key = check_id("department_id", department_id)
         return read_tally(self._runner, _EVALUATION_STATUSES, key)
 
 
@@ -148,18 +148,17 @@ class NotificationRepository(TableRepository[Notification, NewNotification, Noti
         page_size: int = 20,
     ) -> Page[Notification]:
         """One page of the user's notifications, newest first, with the total (2 statements)."""
-        params: dict[str, Any] = {"user": check_user("user_id", user_id)}
-        if not isinstance(unread_only, bool):
-            raise InvalidInput("unread_only", f"expected a bool, got {unread_only!r}")
+        params: dict[str, Any] = {"user": check_uuid("user_id", user_id)}
+        check_bool("unread_only", unread_only)
         if type is not None:
-            params["type"] = check_choice("type", NotificationType, type).value
+            params["type"] = check_choice("type", type, NotificationType).value
         statement = notifications.INBOX[(unread_only, type is not None)]
         with self._runner.reading() as ex:
             return paginate(statement, ex, page=page, page_size=page_size, **params)
 
     def unread_count(self, user_id: uuid.UUID) -> int:
         """How many of the user's notifications are unread (one indexed count)."""
-        user = check_user("user_id", user_id)
+        user = check_uuid("user_id", user_id)
         with self._runner.reading() as ex:
             return notifications.UNREAD_COUNT.fetch_one(ex, user=user)
 
@@ -168,13 +167,13 @@ class NotificationRepository(TableRepository[Notification, NewNotification, Noti
 
         Ids of other users' notifications are ignored: a user marks only their own.
         """
-        params = {"user": check_user("user_id", user_id), "ids": check_ids("ids", ids)}
+        params = {"user": check_uuid("user_id", user_id), "ids": check_ids("ids", ids)}
         with self._runner.reading() as ex:
             return ex.execute(notifications.MARK_READ, params)
 
     def mark_all_read(self, user_id: uuid.UUID) -> int:
         """Mark every notification of the user read; how many were unread."""
-        user = check_user("user_id", user_id)
+        user = check_uuid("user_id", user_id)
         with self._runner.reading() as ex:
             return ex.execute(notifications.MARK_ALL_READ, {"user": user})
 
@@ -188,10 +187,9 @@ class NotificationRepository(TableRepository[Notification, NewNotification, Noti
         """
         params: dict[str, Any] = {
             "bill": check_id("bill_id", bill_id),
-            "exclude": None if exclude_user is None else check_user("exclude_user", exclude_user),
+            "exclude": None if exclude_user is None else check_uuid("exclude_user", exclude_user),
         }
-        if not isinstance(event, NotificationEvent):
-            raise InvalidInput("event", f"expected a NotificationEvent, got {type(event).__name__}")
+        check_instance("event", event, NotificationEvent)
         params |= {"type": event.type.value, "title": event.title, "message": event.message}
         with self._runner.reading() as ex:
             return ex.execute(notifications.FAN_OUT, params)
@@ -204,16 +202,12 @@ class NotificationRepository(TableRepository[Notification, NewNotification, Noti
         Read ones older than ``older_than`` (unread ones too with ``include_unread``),
         oldest first. Call until it returns 0. System path.
         """
-        if not isinstance(older_than, dt.timedelta) or older_than < dt.timedelta(days=1):
-            raise InvalidInput(
-                "older_than", f"must be a timedelta of a day or more, got {older_than!r}"
-            )
-        if not isinstance(include_unread, bool):
-            raise InvalidInput("include_unread", f"expected a bool, got {include_unread!r}")
         params = {
-            "age": older_than,
-            "unread": include_unread,
-            "limit": check_limit("limit", limit, 1, 100_000),
+            "age": check_duration(
+                "older_than", older_than, low=dt.timedelta(days=1), high=dt.timedelta.max
+            ),
+            "unread": check_bool("include_unread", include_unread),
+            "limit": check_int("limit", limit, low=1, high=100_000),
         }
         with self._runner.reading() as ex:
             return ex.execute(notifications.PURGE, params)

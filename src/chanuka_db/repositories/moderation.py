@@ -40,18 +40,19 @@ from typing import TYPE_CHECKING, Any, Final, LiteralString, NoReturn
 import attrs
 
 from chanuka_db.errors import Conflict, InvalidInput, NotFound
-from chanuka_db.repositories.base import Runner, TableRepository
-from chanuka_db.repositories.validation import (
+from chanuka_db.repositories.arguments import (
     check_bool,
     check_choice,
     check_choices,
     check_id,
-    check_int,
     check_keys,
+    check_optional_text,
+    check_page,
     check_text,
     check_uuid,
     check_window,
 )
+from chanuka_db.repositories.base import Runner, TableRepository
 from chanuka_db.sql import NOW, Page, Trusted, Update, assign, select, trusted, update
 from chanuka_db.sql.paging import MAX_PAGE_SIZE
 from chanuka_db.types import (
@@ -211,13 +212,13 @@ class ContentRef:
     def parse(cls, value: object, name: str = "content") -> ContentRef:
         """A ContentRef, or a ``(type, id)`` pair from a request, checked."""
         if isinstance(value, ContentRef):
-            return cls(check_choice(ContentType, value.type, f"{name}.type"), value.id)
+            return cls(check_choice(f"{name}.type", value.type, ContentType), value.id)
         if not isinstance(value, tuple) or len(value) != 2:
             raise InvalidInput(name, f"expected ContentRef or (type, id), got {value!r}")
-        return cls(check_choice(ContentType, value[0], f"{name}.type"), value[1])
+        return cls(check_choice(f"{name}.type", value[0], ContentType), value[1])
 
     def __attrs_post_init__(self) -> None:
-        check_id(self.id, "content.id")
+        check_id("content.id", self.id)
 
     @classmethod
     def comment(cls, comment_id: int) -> ContentRef:
@@ -549,20 +550,20 @@ class _QueueFilter:
 
     @classmethod
     def parse(cls, request: Mapping[str, Any] | None) -> _QueueFilter:
-        check_keys(request, ("status", "content_type", "min_severity", "auto_flagged"), "filters")
+        check_keys("filters", request, ("status", "content_type", "min_severity", "auto_flagged"))
         request = request or {}
         found = cls()
         if "status" in request:
-            statuses = check_choices(QueueStatus, request["status"], "filters.status")
+            statuses = check_choices("filters.status", request["status"], QueueStatus)
             found = attrs.evolve(found, statuses=statuses)
         if request.get("content_type") is not None:
-            kind = check_choice(ContentType, request["content_type"], "filters.content_type")
+            kind = check_choice("filters.content_type", request["content_type"], ContentType)
             found = attrs.evolve(found, content_type=kind)
         if request.get("min_severity") is not None:
-            least = check_choice(Severity, request["min_severity"], "filters.min_severity")
+            least = check_choice("filters.min_severity", request["min_severity"], Severity)
             found = attrs.evolve(found, min_severity=least)
         if request.get("auto_flagged") is not None:
-            auto = check_bool(request["auto_flagged"], "filters.auto_flagged")
+            auto = check_bool("filters.auto_flagged", request["auto_flagged"])
             found = attrs.evolve(found, auto_flagged=auto)
         return found
 
@@ -616,21 +617,21 @@ class ModerationRepository:
         whose ``flags`` lists every one of them.
         """
         ref = ContentRef.parse(content)
-        why = check_choice(FlagReason, reason, "reason")
+        why = check_choice("reason", reason, FlagReason)
         params = {
             "content_type": ref.type.value,
             "content_id": ref.id,
             "reason": why.value,
             "details": why.value
             if details is None
-            else check_text(details, "details", max_length=MAX_REASON),
-            "reporter": check_uuid(reporter, "reporter"),
+            else check_text("details", details, max_length=MAX_REASON),
+            "reporter": check_uuid("reporter", reporter),
             "severity": (
                 DEFAULT_SEVERITY[why]
                 if severity is None
-                else check_choice(Severity, severity, "severity")
+                else check_choice("severity", severity, Severity)
             ).value,
-            "auto": check_bool(auto_detected, "auto_detected"),
+            "auto": check_bool("auto_detected", auto_detected),
         }
         with self._runner.reading() as ex:
             (row,) = ex.fetch_trusted(_FLAG, params)
@@ -662,8 +663,7 @@ class ModerationRepository:
         escalated), ``content_type``, ``min_severity``, ``auto_flagged``. One statement.
         """
         wanted = _QueueFilter.parse(filters)
-        number = check_int(page, "page", low=1, high=2**31 - 1)
-        size = check_int(page_size, "page_size", low=1, high=MAX_PAGE_SIZE)
+        number, size = check_page(page, page_size, max_size=MAX_PAGE_SIZE)
         params = wanted.params() | {"limit": size, "offset": (number - 1) * size}
         with self._runner.reading() as ex:
             rows = ex.fetch_trusted(_QUEUE, params)
@@ -676,7 +676,7 @@ class ModerationRepository:
 
         :class:`NotFound` when there is no such item.
         """
-        item_id = check_id(item, "item")
+        item_id = check_id("item", item)
         params = {"item": item_id, "min_rank": 0, "limit": 1, "offset": 0}
         with self._runner.reading() as ex:
             rows = ex.fetch_trusted(_ENTRY, params)
@@ -702,11 +702,11 @@ class ModerationRepository:
         (or escalating an escalated one), :class:`InvalidInput` for ``remove`` on a bill
         or a disclosure, :class:`InvalidReference` when the moderator is not a user.
         """
-        item_id = check_id(item, "item")
-        chosen = check_choice(Decision, decision, "decision")
-        moderator_id = check_uuid(moderator, "moderator")
-        why = check_text(reason, "reason", max_length=MAX_REASON)
-        note = None if notes is None else check_text(notes, "notes", max_length=MAX_REASON)
+        item_id = check_id("item", item)
+        chosen = check_choice("decision", decision, Decision)
+        moderator_id = check_uuid("moderator", moderator)
+        why = check_text("reason", reason, max_length=MAX_REASON)
+        note = check_optional_text("notes", notes, max_length=MAX_REASON)
         _, flag_status = _OUTCOME[chosen]
         with self._runner.atomic() as ex:
             # First lock the item: a report merging into it concurrently either committed

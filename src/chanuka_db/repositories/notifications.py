@@ -17,7 +17,10 @@ from typing import Final
 import attrs
 
 from chanuka_db.errors import InvalidInput
-from chanuka_db.repositories.checks import check_choice, check_text
+from chanuka_db.repositories.arguments import (
+    check_choice,
+    check_text,
+)
 from chanuka_db.sql import count, select, select_value, trusted
 from chanuka_db.types import Notification, Param, tables
 from chanuka_db.types.expr import And
@@ -48,11 +51,11 @@ class NotificationType(enum.StrEnum):
 
 
 def _to_type(value: object) -> NotificationType:
-    return check_choice("type", NotificationType, value)
+    return check_choice("type", value, NotificationType)
 
 
 def _check_title(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
-    check_text("title", value, max_chars=MAX_TITLE_CHARS)
+    check_text("title", value, max_length=MAX_TITLE_CHARS)
 
 
 def _clip_message(value: object) -> str:

@@ -19,8 +19,7 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from chanuka_db.errors import NotFound
-from chanuka_db.repositories.base import Found, TableRepository
-from chanuka_db.repositories.validation import (
+from chanuka_db.repositories.arguments import (
     check_bool,
     check_id,
     check_ids,
@@ -28,6 +27,7 @@ from chanuka_db.repositories.validation import (
     check_text,
     check_uuid,
 )
+from chanuka_db.repositories.base import Found, TableRepository
 from chanuka_db.sql import (
     NOW,
     JoinKind,
@@ -67,6 +67,7 @@ from chanuka_db.types import (
     tables,
 )
 from chanuka_db.types.expr import Nulls, Predicate
+from chanuka_db.types.models import Insert
 
 __all__ = [
     "DisclosureTotals",
@@ -238,7 +239,7 @@ class SponsorRepository(TableRepository[Sponsor, NewSponsor, SponsorPatch]):
         Sponsors are a few hundred legislators, so a substring match over the table is
         cheap; there is no full-text index to use.
         """
-        wanted = check_text(text, "text", max_length=MAX_SEARCH)
+        wanted = check_text("text", text, max_length=MAX_SEARCH, strip=True)
         pattern = f"%{escape_like(wanted)}%"
         matches = _s.name.ilike(pattern) | _s.party.ilike(pattern) | _s.constituency.ilike(pattern)
         statement = self._filtered(filters).where(matches).order_by(*self._sort_keys(sort))
@@ -250,7 +251,7 @@ class SponsorRepository(TableRepository[Sponsor, NewSponsor, SponsorPatch]):
 
         Ids with no sponsor are reported in ``missing``; at most 1,000 ids.
         """
-        wanted = check_ids(ids, "ids")
+        wanted = check_ids("ids", ids, allow_empty=True)
         if not wanted:
             return Found([], [])
         with self._runner.reading() as ex:
@@ -274,8 +275,8 @@ class SponsorRepository(TableRepository[Sponsor, NewSponsor, SponsorPatch]):
 
         :class:`NotFound` when the bill does not exist (a bill without sponsors gives ``[]``).
         """
-        bill = check_id(bill_id, "bill_id")
-        statement = _SPONSORSHIPS[check_bool(active_only, "active_only")]
+        bill = check_id("bill_id", bill_id)
+        statement = _SPONSORSHIPS[check_bool("active_only", active_only)]
         with self._runner.reading() as ex:
             rows = statement.fetch_all(ex, bill=bill)
         if not rows:
@@ -298,10 +299,10 @@ class SponsorAffiliationRepository(
         self, sponsor_id: int, *, active_only: bool = False
     ) -> builtins.list[SponsorAffiliation]:
         """A sponsor's affiliations, active first, then the latest started: one statement."""
-        active = check_bool(active_only, "active_only")
+        active = check_bool("active_only", active_only)
         statement = _ACTIVE_AFFILIATIONS_OF if active else _AFFILIATIONS_OF
         with self._runner.reading() as ex:
-            return statement.fetch_all(ex, ids=[check_id(sponsor_id, "sponsor_id")])
+            return statement.fetch_all(ex, ids=[check_id("sponsor_id", sponsor_id)])
 
 
 class SponsorTransparencyRepository(
@@ -315,17 +316,17 @@ class SponsorTransparencyRepository(
         self, sponsor_id: int, *, verified_only: bool = False
     ) -> builtins.list[SponsorTransparency]:
         """A sponsor's disclosures, latest reported first: one statement."""
-        verified = check_bool(verified_only, "verified_only")
+        verified = check_bool("verified_only", verified_only)
         statement = _VERIFIED_DISCLOSURES_OF if verified else _DISCLOSURES_OF
         with self._runner.reading() as ex:
-            return statement.fetch_all(ex, ids=[check_id(sponsor_id, "sponsor_id")])
+            return statement.fetch_all(ex, ids=[check_id("sponsor_id", sponsor_id)])
 
     def totals(self, sponsor_ids: Iterable[int]) -> builtins.list[DisclosureTotals]:
         """Per sponsor asked: disclosures, how many verified, amounts summed (one statement).
 
         Sponsors with no disclosure get zeros; in the order asked.
         """
-        wanted = check_ids(sponsor_ids, "sponsor_ids")
+        wanted = check_ids("sponsor_ids", sponsor_ids, allow_empty=True)
         if not wanted:
             return []
         with self._runner.reading() as ex:
@@ -363,8 +364,8 @@ class RegulationRepository(TableRepository[Regulation, NewRegulation, Regulation
 
         :class:`NotFound` when there is no such regulation.
         """
-        key = check_uuid(regulation_id, "regulation_id")
-        latest = check_int(changes, "changes", low=0, high=100)
+        key = check_uuid("regulation_id", regulation_id)
+        latest = check_int("changes", changes, low=0, high=100)
         with self._runner.reading() as ex:
             regulation = _REGULATION.fetch_optional(ex, id=key)
             if regulation is None:
@@ -387,6 +388,7 @@ class RegulatoryChangeRepository(
 
         :class:`InvalidReference` when the regulation (or reporting user) does not exist.
         """
+        self._check_input(change, Insert, "change")
         with self._runner.atomic() as ex:
             row = self.add(change)
             _TOUCH_REGULATION.execute(ex, id=row.regulation_id)
@@ -396,7 +398,7 @@ class RegulatoryChangeRepository(
         self, regulation_id: uuid.UUID, *, page: int = 1, page_size: int = 20
     ) -> Page[RegulatoryChange]:
         """A regulation's changes, newest first (the page and its total: 2 statements)."""
-        key = check_uuid(regulation_id, "regulation_id")
+        key = check_uuid("regulation_id", regulation_id)
         with self._runner.reading() as ex:
             return paginate(_CHANGES_OF, ex, page=page, page_size=page_size, id=key)
 
@@ -411,7 +413,7 @@ class RegulatoryImpactRepository(
 
     def for_regulation(self, regulation_id: uuid.UUID) -> builtins.list[RegulatoryImpact]:
         """A regulation's impacts, highest score first: one statement."""
-        key = check_uuid(regulation_id, "regulation_id")
+        key = check_uuid("regulation_id", regulation_id)
         with self._runner.reading() as ex:
             return _IMPACTS_OF.fetch_all(ex, id=key)
 

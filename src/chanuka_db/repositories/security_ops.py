@@ -15,20 +15,20 @@ from collections.abc import Iterable
 from typing import Final
 
 from chanuka_db.errors import InvalidInput, NotFound
-from chanuka_db.repositories.base import TableRepository
-from chanuka_db.repositories.inputs import (
+from chanuka_db.repositories.arguments import (
+    INT4_MAX,
     RankedEnum,
-    column_arrays,
-    duration_arg,
-    enum_arg,
-    int_arg,
-    ip_arg,
-    items_arg,
-    only_fields,
-    optional_text_arg,
-    text_arg,
-    uuid_arg,
+    check_choice,
+    check_duration,
+    check_fields,
+    check_int,
+    check_ip,
+    check_items,
+    check_optional_text,
+    check_text,
+    check_uuid,
 )
+from chanuka_db.repositories.base import TableRepository, column_arrays
 from chanuka_db.sql import NOW, Page, count, paginate, select, select_value, trusted
 from chanuka_db.sql.rows import dump
 from chanuka_db.types import (
@@ -238,7 +238,7 @@ class ThreatIntelligenceRepository(
     def lookup(self, ip: str) -> ThreatIntelligence | None:
         """The record of ``ip``, or ``None``; one indexed statement."""
         with self._runner.reading() as ex:
-            return _THREAT_BY_IP.fetch_optional(ex, ip=ip_arg("ip", ip))
+            return _THREAT_BY_IP.fetch_optional(ex, ip=check_ip("ip", ip))
 
     def bump(
         self,
@@ -259,11 +259,11 @@ class ThreatIntelligenceRepository(
         if metadata is not None:
             _t.metadata.info.check(metadata)
         params = {
-            "ip": ip_arg("ip", ip),
-            "threat_type": text_arg("threat_type", threat_type, max_length=MAX_LABEL_LENGTH),
-            "source": enum_arg("source", source, ThreatSource).value,
-            "severity": enum_arg("severity", severity, Severity).value,
-            "description": optional_text_arg(
+            "ip": check_ip("ip", ip),
+            "threat_type": check_text("threat_type", threat_type, max_length=MAX_LABEL_LENGTH),
+            "source": check_choice("source", source, ThreatSource).value,
+            "severity": check_choice("severity", severity, Severity).value,
+            "description": check_optional_text(
                 "description", description, max_length=MAX_TEXT_LENGTH
             ),
             "metadata": None if metadata is None else dump(_t.metadata.info, metadata),
@@ -276,11 +276,11 @@ class ThreatIntelligenceRepository(
     def is_blocked(self, ip: str) -> bool:
         """Whether ``ip`` is blocked now (active, blocked, and not past its expiry)."""
         with self._runner.reading() as ex:
-            return bool(_BLOCKING.fetch_one(ex, ip=ip_arg("ip", ip)))
+            return bool(_BLOCKING.fetch_one(ex, ip=check_ip("ip", ip)))
 
     def block(self, ip: str, *, duration: dt.timedelta | None = None) -> ThreatIntelligence:
         """Block a known IP, for ``duration`` or (``None``) until unblocked; :class:`NotFound`."""
-        length = None if duration is None else duration_arg("duration", duration, high=MAX_BLOCK)
+        length = None if duration is None else check_duration("duration", duration, high=MAX_BLOCK)
         return self._set_blocked(ip, blocked=True, duration=length)
 
     def unblock(self, ip: str) -> ThreatIntelligence:
@@ -290,7 +290,7 @@ class ThreatIntelligenceRepository(
     def _set_blocked(
         self, ip: str, *, blocked: bool, duration: dt.timedelta | None
     ) -> ThreatIntelligence:
-        params = {"ip": ip_arg("ip", ip), "blocked": blocked, "duration": duration}
+        params = {"ip": check_ip("ip", ip), "blocked": blocked, "duration": duration}
         with self._runner.reading() as ex:
             rows = ex.fetch_trusted(_BLOCK_THREAT, params, ThreatIntelligence)
         if not rows:
@@ -303,8 +303,8 @@ class ThreatIntelligenceRepository(
     ) -> builtins.list[ThreatIntelligence]:
         """Active records at ``min_severity`` or worse: most severe first, then latest seen."""
         params = {
-            "severities": enum_arg("min_severity", min_severity, Severity).and_above(),
-            "limit": int_arg("limit", limit, low=1, high=1000),
+            "severities": check_choice("min_severity", min_severity, Severity).and_above(),
+            "limit": check_int("limit", limit, low=1, high=1000),
         }
         with self._runner.reading() as ex:
             return ex.fetch_trusted(_WORST_THREATS, params, ThreatIntelligence)
@@ -312,12 +312,12 @@ class ThreatIntelligenceRepository(
 
 def _audit_event_arg(name: str, event: NewSecurityAuditLog) -> None:
     """An event's fields, result, severity and risk score, checked."""
-    only_fields(name, event, _AUDIT_COLUMNS)
-    enum_arg(f"{name}.result", event.result, AuditResult)
+    check_fields(name, event, _AUDIT_COLUMNS)
+    check_choice(f"{name}.result", event.result, AuditResult)
     if event.severity is not UNSET:
-        enum_arg(f"{name}.severity", event.severity, AuditSeverity)
+        check_choice(f"{name}.severity", event.severity, AuditSeverity)
     if event.risk_score not in (UNSET, None):
-        int_arg(f"{name}.risk_score", event.risk_score, low=0, high=100)
+        check_int(f"{name}.risk_score", event.risk_score, low=0, high=100)
 
 
 class SecurityAuditLogRepository(
@@ -334,14 +334,14 @@ class SecurityAuditLogRepository(
         Results, severities, IP addresses and risk scores (0-100) are checked first; a bad
         event stores none of the batch.
         """
-        rows = items_arg("events", events, NewSecurityAuditLog, max_items=MAX_BATCH)
+        rows = check_items("events", events, NewSecurityAuditLog, max_items=MAX_BATCH)
         for index, event in enumerate(rows):
             _audit_event_arg(f"events[{index}]", event)
         if not rows:
             return 0
         arrays = column_arrays(_a, rows, _AUDIT_COLUMNS)
         arrays["ip_address"] = [
-            None if ip is None else ip_arg(f"events[{index}].ip_address", ip)
+            None if ip is None else check_ip(f"events[{index}].ip_address", ip)
             for index, ip in enumerate(arrays["ip_address"])
         ]
         with self._runner.reading() as ex:
@@ -359,13 +359,13 @@ class SecurityAuditLogRepository(
         """Events newest first, narrowed to ``min_severity`` or worse, a type, an account."""
         statement = _RECENT_AUDIT
         if min_severity is not None:
-            levels = enum_arg("min_severity", min_severity, AuditSeverity).and_above()
+            levels = check_choice("min_severity", min_severity, AuditSeverity).and_above()
             statement = statement.where(_a.severity.in_(levels))
         if event_type is not None:
-            kind = text_arg("event_type", event_type, max_length=MAX_LABEL_LENGTH)
+            kind = check_text("event_type", event_type, max_length=MAX_LABEL_LENGTH)
             statement = statement.where(_a.event_type == kind)
         if user_id is not None:
-            statement = statement.where(_a.user_id == uuid_arg("user_id", user_id))
+            statement = statement.where(_a.user_id == check_uuid("user_id", user_id))
         with self._runner.reading() as ex:
             return paginate(statement, ex, page=page, page_size=page_size)
 
@@ -391,7 +391,7 @@ class ComplianceCheckRepository(
             )
         params = {
             "automated": [True, False] if automated is None else [automated],
-            "limit": int_arg("limit", limit, low=1, high=1000),
+            "limit": check_int("limit", limit, low=1, high=1000),
         }
         with self._runner.reading() as ex:
             return ex.fetch_trusted(_DUE_CHECKS, params, ComplianceCheck)
@@ -412,15 +412,15 @@ class ComplianceCheckRepository(
         found = [] if findings is None else findings
         _k.findings.info.check(found)
         params = {
-            "check_id": int_arg("check_id", check_id, low=1, high=2**31 - 1),
-            "status": enum_arg("status", status, ComplianceStatus).value,
+            "check_id": check_int("check_id", check_id, low=1, high=INT4_MAX),
+            "status": check_choice("status", status, ComplianceStatus).value,
             "findings": dump(_k.findings.info, found),
-            "remediation": optional_text_arg(
+            "remediation": check_optional_text(
                 "remediation", remediation, max_length=MAX_TEXT_LENGTH
             ),
             "next_check_in": None
             if next_check_in is None
-            else duration_arg("next_check_in", next_check_in, high=MAX_CHECK_INTERVAL),
+            else check_duration("next_check_in", next_check_in, high=MAX_CHECK_INTERVAL),
         }
         with self._runner.reading() as ex:
             rows = ex.fetch_trusted(_RECORD_CHECK, params, ComplianceCheck)

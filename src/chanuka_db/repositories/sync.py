@@ -18,18 +18,19 @@ from typing import Any, Final
 import attrs
 
 from chanuka_db.errors import Conflict, InvalidInput, NotFound
-from chanuka_db.repositories.base import TableRepository
-from chanuka_db.repositories.inputs import (
+from chanuka_db.repositories.arguments import (
+    INT4_MAX,
     RankedEnum,
-    column_arrays,
-    duration_arg,
-    enum_arg,
-    instance_arg,
-    int_arg,
-    items_arg,
-    only_fields,
-    text_arg,
+    check_bool,
+    check_choice,
+    check_duration,
+    check_fields,
+    check_instance,
+    check_int,
+    check_items,
+    check_text,
 )
+from chanuka_db.repositories.base import TableRepository, column_arrays
 from chanuka_db.repositories.tallies import read_tally, tally
 from chanuka_db.sql import (
     NOW,
@@ -76,7 +77,6 @@ MAX_BATCH: Final = 10_000
 MAX_ID_LENGTH: Final = 255
 MAX_VALUE_LENGTH: Final = 100_000
 MAX_SCHEDULE: Final = dt.timedelta(days=366)
-_INT4_MAX: Final = 2**31 - 1
 
 
 class SyncStatus(enum.StrEnum):
@@ -120,7 +120,7 @@ class SyncCounts:
     def params(self) -> dict[str, int]:
         """The counts as statement parameters, each checked as a non-negative ``integer``."""
         return {
-            name: int_arg(f"counts.{name}", getattr(self, name), low=0, high=_INT4_MAX)
+            name: check_int(f"counts.{name}", getattr(self, name), low=0, high=INT4_MAX)
             for name in ("processed", "created", "updated", "skipped")
         }
 
@@ -269,7 +269,7 @@ _PENDING_CONFLICTS = (
 
 
 def _id_arg(name: str, value: object) -> str:
-    return text_arg(name, value, max_length=MAX_ID_LENGTH)
+    return check_text(name, value, max_length=MAX_ID_LENGTH)
 
 
 class SyncJobRepository(TableRepository[SyncJob, NewSyncJob, SyncJobPatch]):
@@ -285,13 +285,11 @@ class SyncJobRepository(TableRepository[SyncJob, NewSyncJob, SyncJobPatch]):
         :class:`Conflict` when the job is already running. A job run again keeps the
         source and endpoint it was created with.
         """
-        if not isinstance(is_incremental, bool):
-            raise InvalidInput("is_incremental", "expected bool")
         params = {
             "job_id": _id_arg("job_id", job_id),
             "data_source_id": _id_arg("data_source_id", data_source_id),
             "endpoint_id": _id_arg("endpoint_id", endpoint_id),
-            "is_incremental": is_incremental,
+            "is_incremental": check_bool("is_incremental", is_incremental),
         }
         with self._runner.reading() as ex:
             rows = ex.fetch_trusted(_START_JOB, params, SyncJob)
@@ -302,7 +300,7 @@ class SyncJobRepository(TableRepository[SyncJob, NewSyncJob, SyncJobPatch]):
 
     def add_counts(self, job_id: str, counts: SyncCounts) -> SyncJob:
         """Add ``counts`` to a running job's counters, atomically in SQL; one statement."""
-        instance_arg("counts", counts, SyncCounts)
+        check_instance("counts", counts, SyncCounts)
         params = counts.params()
         with self._runner.reading() as ex:
             job = _ADD_COUNTS.fetch_optional(ex, job_id=_id_arg("job_id", job_id), **params)
@@ -324,7 +322,7 @@ class SyncJobRepository(TableRepository[SyncJob, NewSyncJob, SyncJobPatch]):
         watermark) to its start; ``next_run_in`` schedules the next run (``None``: none).
         :class:`NotFound` when the job is not running.
         """
-        final = enum_arg("status", status, SyncStatus)
+        final = check_choice("status", status, SyncStatus)
         if final not in _FINISHED:
             raise InvalidInput("status", f"a run ends as one of {[s.value for s in _FINISHED]}")
         params: dict[str, Any] = {
@@ -332,8 +330,8 @@ class SyncJobRepository(TableRepository[SyncJob, NewSyncJob, SyncJobPatch]):
             "status": final.value,
             "next_run_in": None
             if next_run_in is None
-            else duration_arg("next_run_in", next_run_in, high=MAX_SCHEDULE),
-            **instance_arg("counts", counts or SyncCounts(), SyncCounts).params(),
+            else check_duration("next_run_in", next_run_in, high=MAX_SCHEDULE),
+            **check_instance("counts", counts or SyncCounts(), SyncCounts).params(),
         }
         with self._runner.reading() as ex:
             rows = ex.fetch_trusted(_FINISH_JOB, params, SyncJob)
@@ -345,7 +343,7 @@ class SyncJobRepository(TableRepository[SyncJob, NewSyncJob, SyncJobPatch]):
     def due(self, limit: int = 50) -> builtins.list[SyncJob]:
         """Jobs whose next run time has come and that are not running, soonest first."""
         with self._runner.reading() as ex:
-            return _DUE_JOBS.fetch_all(ex, limit=int_arg("limit", limit, low=1, high=1000))
+            return _DUE_JOBS.fetch_all(ex, limit=check_int("limit", limit, low=1, high=1000))
 
 
 class SyncErrorRepository(TableRepository[SyncError, NewSyncError, SyncErrorPatch]):
@@ -362,10 +360,10 @@ class SyncErrorRepository(TableRepository[SyncError, NewSyncError, SyncErrorPatc
         Levels are checked (:class:`SyncErrorLevel`); an unknown job is
         :class:`~chanuka_db.errors.InvalidReference` and stores none of the batch.
         """
-        rows = items_arg("errors", errors, NewSyncError, max_items=MAX_BATCH)
+        rows = check_items("errors", errors, NewSyncError, max_items=MAX_BATCH)
         for index, row in enumerate(rows):
-            only_fields(f"errors[{index}]", row, _ERROR_COLUMNS)
-            enum_arg(f"errors[{index}].level", row.level, SyncErrorLevel)
+            check_fields(f"errors[{index}]", row, _ERROR_COLUMNS)
+            check_choice(f"errors[{index}].level", row.level, SyncErrorLevel)
         if not rows:
             return 0
         with self._runner.reading() as ex:
@@ -384,7 +382,7 @@ class SyncErrorRepository(TableRepository[SyncError, NewSyncError, SyncErrorPatc
         statement = _JOB_ERRORS
         if min_level is not None:
             statement = _JOB_ERRORS_AT_LEAST
-            params["levels"] = enum_arg("min_level", min_level, SyncErrorLevel).and_above()
+            params["levels"] = check_choice("min_level", min_level, SyncErrorLevel).and_above()
         with self._runner.reading() as ex:
             return paginate(statement, ex, page=page, page_size=page_size, **params)
 
@@ -397,15 +395,15 @@ def _conflict_arg(where: str, item: object) -> tuple[NewSyncConflict, list[NewCo
     """One (conflict, sources) pair, checked: a pending conflict and sources naming it."""
     if not isinstance(item, tuple) or len(item) != 2:
         raise InvalidInput(where, "expected a (NewSyncConflict, sources) pair")
-    conflict = instance_arg(f"{where}.conflict", item[0], NewSyncConflict)
-    only_fields(f"{where}.conflict", conflict, _NEW_CONFLICT_FIELDS)
+    conflict = check_instance(f"{where}.conflict", item[0], NewSyncConflict)
+    check_fields(f"{where}.conflict", conflict, _NEW_CONFLICT_FIELDS)
     if conflict.resolution not in (UNSET, ConflictResolution.PENDING.value):
         raise InvalidInput(f"{where}.conflict.resolution", "a new conflict is pending")
-    sources = items_arg(f"{where}.sources", item[1], NewConflictSource, max_items=MAX_BATCH)
+    sources = check_items(f"{where}.sources", item[1], NewConflictSource, max_items=MAX_BATCH)
     if not sources:
         raise InvalidInput(f"{where}.sources", "a conflict needs at least one source")
     for number, source in enumerate(sources):
-        only_fields(f"{where}.sources[{number}]", source, _NEW_SOURCE_COLUMNS)
+        check_fields(f"{where}.sources[{number}]", source, _NEW_SOURCE_COLUMNS)
         if source.conflict_id != conflict.id:
             raise InvalidInput(f"{where}.sources[{number}].conflict_id", f"must be {conflict.id!r}")
     return conflict, sources
@@ -417,6 +415,8 @@ def _conflict_batch(
     """Checked conflicts and all their sources, flattened."""
     conflicts: list[NewSyncConflict] = []
     sources: list[NewConflictSource] = []
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        raise InvalidInput("items", "expected an iterable of (conflict, sources) pairs")
     for index, item in enumerate(items):
         conflict, own = _conflict_arg(f"items[{index}]", item)
         conflicts.append(conflict)
@@ -493,7 +493,7 @@ class SyncConflictRepository(TableRepository[SyncConflict, NewSyncConflict, Sync
         :class:`NotFound` when there is no pending conflict ``conflict_id`` (also when it
         was settled meanwhile: a conflict is resolved once).
         """
-        how = enum_arg("resolution", resolution, ConflictResolution)
+        how = check_choice("resolution", resolution, ConflictResolution)
         if how is ConflictResolution.PENDING:
             raise InvalidInput("resolution", "resolving means automatic or manual")
         if confidence is not None and not (
@@ -502,8 +502,8 @@ class SyncConflictRepository(TableRepository[SyncConflict, NewSyncConflict, Sync
             raise InvalidInput("confidence", "expected a Decimal from 0 to 1")
         patch = SyncConflictPatch(
             resolution=how.value,
-            resolved_value=text_arg("value", value, min_length=0, max_length=MAX_VALUE_LENGTH),
-            resolved_by=text_arg("resolved_by", resolved_by, max_length=MAX_ID_LENGTH),
+            resolved_value=check_text("value", value, min_length=0, max_length=MAX_VALUE_LENGTH),
+            resolved_by=check_text("resolved_by", resolved_by, max_length=MAX_ID_LENGTH),
             confidence=UNSET if confidence is None else confidence,
         )
         statement = (

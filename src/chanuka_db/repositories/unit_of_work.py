@@ -27,6 +27,7 @@ from chanuka_db.pool import Connection, DatabaseConfig, IsolationLevel
 from chanuka_db.pool import Database as PoolDatabase
 from chanuka_db.repositories import (
     analytics,
+    audit,
     infrastructure,
     legislative,
     moderation,
@@ -44,6 +45,8 @@ __all__ = ["Database", "PooledRunner", "Repositories", "UnitOfWork"]
 
 R = TypeVar("R")
 _BIND_ACTOR = trusted("SELECT set_config('app.user_id', %s, true)")
+# The policies' system path; honoured only for members of chanuka_system (docs/security.md).
+_SYSTEM_MODE = trusted("SELECT set_config('app.role', 'system', true)")
 
 
 class _Repository(Generic[R]):
@@ -137,6 +140,7 @@ class Repositories:
     sync_errors = _Repository(infrastructure.SyncErrorRepository)
     sync_jobs = _Repository(infrastructure.SyncJobRepository)
     threat_intelligence = _Repository(infrastructure.ThreatIntelligenceRepository)
+    audit_log = _Repository(audit.AuditRepository)
 
     # short names for the busiest repositories
     comments = bill_comments
@@ -144,6 +148,7 @@ class Repositories:
     engagement = bill_engagement
     sponsorships = bill_sponsorships
     tags = bill_tags
+    audit = audit_log
 
     # domain workflows spanning several tables
     moderation = _Repository(moderation.ModerationRepository)
@@ -205,8 +210,8 @@ class Database(PoolDatabase):
     :meth:`unit_of_work` opens the transaction services work in.
     """
 
-    def __init__(self, config: DatabaseConfig) -> None:
-        super().__init__(config)
+    def __init__(self, config: DatabaseConfig, *, system: bool = False) -> None:
+        super().__init__(config, system=system)
         self.queries = QueryMonitor.from_config(config, explain_connection=self.direct_connection)
         self.cursors = CursorCodec.from_config(config)
         self._unit: ContextVar[UnitOfWork | None] = ContextVar(
@@ -230,9 +235,10 @@ class Database(PoolDatabase):
 
         ``actor`` is the user on whose behalf the work runs (``None`` for system jobs); it
         is set with ``set_config('app.user_id', ..., true)``, so it dies with the
-        transaction. Commits on normal exit, rolls back on an exception. Inside another
-        unit of work of this thread or task it is a SAVEPOINT of that one and must have
-        the same actor.
+        transaction. On the jobs' Database (``system=True``) the unit of work also takes
+        the system path of row-level security (``app.role = 'system'``). Commits on normal
+        exit, rolls back on an exception. Inside another unit of work of this thread or task
+        it is a SAVEPOINT of that one and must have the same actor.
         """
         if actor is not None and not isinstance(actor, uuid.UUID):
             raise InvalidInput("actor", f"expected a uuid.UUID or None, got {type(actor).__name__}")
@@ -247,6 +253,8 @@ class Database(PoolDatabase):
             uow = UnitOfWork(self, self.executor(conn), actor)
             if actor is not None:
                 uow.executor.execute(_BIND_ACTOR, [str(actor)])
+            if self.system:
+                uow.executor.execute(_SYSTEM_MODE)
             token = self._unit.set(uow)
             try:
                 yield uow
@@ -255,4 +263,4 @@ class Database(PoolDatabase):
 
     def migrate(self, **options: Any) -> tuple[Migration, ...]:
         """Apply pending migrations (see ``chanuka_db.sql.migrate.MigrationRunner.migrate``)."""
-        return MigrationRunner(self.url).migrate(**options)
+        return MigrationRunner(self.migration_url).migrate(**options)

@@ -24,6 +24,14 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from chanuka_db.errors import Conflict, InvalidInput, NotFound
+from chanuka_db.repositories.arguments import (
+    check_collection,
+    check_instance,
+    check_int,
+    check_text,
+    check_token_hash,
+    check_uuid,
+)
 from chanuka_db.repositories.auth import (
     REVOKE_SESSIONS_OF_CHANGED,
     PasswordResetRepository,
@@ -34,13 +42,6 @@ from chanuka_db.repositories.auth import (
     password_hash_arg,
 )
 from chanuka_db.repositories.base import ADD_MANY_BATCH, Runner, TableRepository
-from chanuka_db.repositories.inputs import (
-    instance_arg,
-    int_arg,
-    text_arg,
-    token_hash_arg,
-    uuid_arg,
-)
 from chanuka_db.repositories.user_rows import (
     FullProfile,
     OAuthTokens,
@@ -114,7 +115,7 @@ _EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 def normalize_email(email: object) -> str:
     """``email`` trimmed and lower-cased, as it is stored; :class:`InvalidInput` if malformed."""
-    text = text_arg("email", email, max_length=MAX_EMAIL_LENGTH).strip().lower()
+    text = check_text("email", email, max_length=MAX_EMAIL_LENGTH, strip=True).lower()
     if _EMAIL.fullmatch(text) is None:
         raise InvalidInput("email", "is not an email address (name@domain.tld)")
     return text
@@ -137,7 +138,7 @@ def _upsert(
     on: tuple[ColumnRef[Any], ...],
 ) -> T:
     """INSERT ``new`` ON CONFLICT (``on``) DO UPDATE the columns it sets and ``updated_at``."""
-    row = instance_arg(argument, new, new_type)
+    row = check_instance(argument, new, new_type)
     changes = row.changes()
     if changes.get("id", UNSET) is not UNSET:
         raise InvalidInput(f"{argument}.id", "an upsert finds its row by its key; leave id unset")
@@ -216,6 +217,9 @@ _SOCIAL_BY_PROVIDER = (
     .order_by(_sp.id.asc())
     .limit(2)
 )
+# Before anyone is signed in, row-level security hides every login: the database's
+# SECURITY DEFINER lookup (migration 0018) answers "whose?" and nothing else.
+_SOCIAL_OWNERS = trusted("SELECT auth_social_login_owners(%(provider)s, %(provider_id)s)")
 _SOCIAL_TOKENS = select(_sp, OAuthTokens).where(
     (_sp.user_id == Param("user_id")) & (_sp.provider == Param("provider"))
 )
@@ -242,7 +246,7 @@ class UserRepository(TableRepository[PublicUser, NewUser, UserPatch]):
         self, news: Iterable[NewUser], *, batch_size: int = ADD_MANY_BATCH
     ) -> builtins.list[PublicUser]:
         """Register many accounts in one transaction (emails normalised)."""
-        normalized = [_with_normalized_email(new) for new in news]
+        normalized = [_with_normalized_email(new) for new in check_collection("news", news)]
         return super().add_many(normalized, batch_size=batch_size)
 
     def update(self, key: Any, patch: UserPatch) -> PublicUser:
@@ -257,6 +261,8 @@ class UserRepository(TableRepository[PublicUser, NewUser, UserPatch]):
 
     def find_by_email(self, email: str, *, active_only: bool = True) -> PublicUser | None:
         """The account with ``email`` (any case), or ``None``; one indexed statement."""
+        if not isinstance(active_only, bool):
+            raise InvalidInput("active_only", f"expected True or False, got {active_only!r}")
         statement = _ACTIVE_USER_BY_EMAIL if active_only else _USER_BY_EMAIL
         with self._runner.reading() as ex:
             return statement.fetch_optional(ex, email=normalize_email(email))
@@ -275,7 +281,7 @@ class UserRepository(TableRepository[PublicUser, NewUser, UserPatch]):
 
     def touch_last_login(self, user_id: uuid.UUID) -> None:
         """Set ``last_login_at`` to now (one statement); :class:`NotFound` for no such user."""
-        uuid_arg("user_id", user_id)
+        check_uuid("user_id", user_id)
         with self._runner.reading() as ex:
             if not _TOUCH_LOGIN.execute(ex, user_id=user_id):
                 raise NotFound("users", user_id)
@@ -289,11 +295,11 @@ class UserRepository(TableRepository[PublicUser, NewUser, UserPatch]):
         when the account does not exist.
         """
         params = {
-            "user_id": uuid_arg("user_id", user_id),
+            "user_id": check_uuid("user_id", user_id),
             "password_hash": password_hash_arg(password_hash),
             "keep_token_hash": None
             if keep_token_hash is None
-            else token_hash_arg("keep_token_hash", keep_token_hash),
+            else check_token_hash("keep_token_hash", keep_token_hash),
         }
         with self._runner.reading() as ex:
             ((changed,),) = ex.fetch_trusted(_CHANGE_PASSWORD, params)
@@ -306,7 +312,7 @@ class UserRepository(TableRepository[PublicUser, NewUser, UserPatch]):
         :class:`NotFound` when the account does not exist. Under row-level security the
         personal parts (interests, social logins, progress) are visible to their owner.
         """
-        uuid_arg("user_id", user_id)
+        check_uuid("user_id", user_id)
         with self._runner.reading() as ex:
             head = _PROFILE_HEAD.fetch_optional(ex, user_id=user_id)
             if head is None:
@@ -332,7 +338,7 @@ class UserProfileRepository(TableRepository[UserProfile, NewUserProfile, UserPro
 
 def _rows_of_user(runner: Runner, statement: Select[T], user_id: object) -> list[T]:
     """The rows ``statement`` (filtered by a ``user_id`` Param) finds for one account."""
-    uuid_arg("user_id", user_id)
+    check_uuid("user_id", user_id)
     with runner.reading() as ex:
         return statement.fetch_all(ex, user_id=user_id)
 
@@ -341,13 +347,10 @@ def _interests_arg(interests: object) -> list[str]:
     """Trimmed, non-blank interests, duplicates once, in the order given."""
     if isinstance(interests, str) or not isinstance(interests, Iterable):
         raise InvalidInput("interests", "expected an iterable of str")
-    wanted = []
-    for index, item in enumerate(interests):
-        name = f"interests[{index}]"
-        text = text_arg(name, item, max_length=MAX_INTEREST_LENGTH).strip()
-        if not text:
-            raise InvalidInput(name, "must not be blank")
-        wanted.append(text)
+    wanted = (
+        check_text(f"interests[{index}]", item, max_length=MAX_INTEREST_LENGTH, strip=True)
+        for index, item in enumerate(interests)
+    )
     unique = list(dict.fromkeys(wanted))
     if len(unique) > MAX_INTERESTS:
         raise InvalidInput("interests", f"{len(unique)} interests; {MAX_INTERESTS} at most")
@@ -370,7 +373,7 @@ class UserInterestRepository(TableRepository[UserInterest, NewUserInterest, User
         replaces apply one after the other and never mix; then one statement deletes what
         is gone and inserts what is new (kept interests keep their ``created_at``).
         """
-        uuid_arg("user_id", user_id)
+        check_uuid("user_id", user_id)
         wanted = _interests_arg(interests)
         with self._runner.atomic() as ex:
             if not ex.fetch_trusted(_LOCK_USER, {"user_id": user_id}):
@@ -396,9 +399,9 @@ class UserProgressRepository(TableRepository[UserProgress, NewUserProgress, User
     def increment(self, user_id: uuid.UUID, achievement_type: str, by: int = 1) -> UserProgress:
         """Add ``by`` to an achievement's value (a new one starts at ``by``); one upsert."""
         new = NewUserProgress(
-            user_id=uuid_arg("user_id", user_id),
-            achievement_type=text_arg("achievement_type", achievement_type, max_length=100),
-            achievement_value=int_arg("by", by, low=1, high=1_000_000),
+            user_id=check_uuid("user_id", user_id),
+            achievement_type=check_text("achievement_type", achievement_type, max_length=100),
+            achievement_value=check_int("by", by, low=1, high=1_000_000),
         )
         value = _pg.achievement_value
         statement = (
@@ -440,6 +443,23 @@ class UserSocialProfileRepository(
         with self._runner.reading() as ex:
             return bool(_DELETE_SOCIAL.execute(ex, **params))
 
+    def owner_of(self, provider: str, provider_id: str) -> uuid.UUID | None:
+        """The account that signs in with ``provider_id`` at ``provider``: bind it, then act.
+
+        For sign-in, before any actor is bound (row-level security hides every login until
+        then). :class:`Conflict` when two accounts are linked to that provider account.
+        """
+        params = {
+            "provider": check_text("provider", provider, max_length=MAX_NAME_LENGTH),
+            "provider_id": check_text("provider_id", provider_id, max_length=255),
+        }
+        with self._runner.reading() as ex:
+            ((owners,),) = ex.fetch_trusted(_SOCIAL_OWNERS, params)
+        if owners and len(owners) > 1:
+            raise Conflict(f"one {provider} account is linked to more than one user")
+        found: uuid.UUID | None = owners[0] if owners else None
+        return found
+
     def find_by_provider(self, provider: str, provider_id: str) -> PublicSocialProfile | None:
         """The login whose account at ``provider`` is ``provider_id`` (to sign in with it).
 
@@ -447,8 +467,8 @@ class UserSocialProfileRepository(
         linked to one provider account this raises :class:`Conflict` instead of guessing.
         """
         params = {
-            "provider": text_arg("provider", provider, max_length=MAX_NAME_LENGTH),
-            "provider_id": text_arg("provider_id", provider_id, max_length=255),
+            "provider": check_text("provider", provider, max_length=MAX_NAME_LENGTH),
+            "provider_id": check_text("provider_id", provider_id, max_length=255),
         }
         with self._runner.reading() as ex:
             found = _SOCIAL_BY_PROVIDER.fetch_all(ex, **params)
@@ -465,6 +485,6 @@ class UserSocialProfileRepository(
 
 def _user_provider(user_id: object, provider: object) -> dict[str, Any]:
     return {
-        "user_id": uuid_arg("user_id", user_id),
-        "provider": text_arg("provider", provider, max_length=MAX_NAME_LENGTH),
+        "user_id": check_uuid("user_id", user_id),
+        "provider": check_text("provider", provider, max_length=MAX_NAME_LENGTH),
     }

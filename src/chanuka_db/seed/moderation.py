@@ -1,15 +1,26 @@
 """Moderation: which content was reported, what the moderators decided, and the five tables.
 
-Every report points at content that exists (a comment, a bill, a user profile or, in the
-queue, a sponsor's disclosure). A comment whose removal stands is soft-deleted in
-``bill_comments`` and has a 'remove' action; no other comment is deleted.
+The rows are those ``ModerationRepository`` (``chanuka_db.repositories.moderation``) writes
+for the same history of ``flag`` and ``decide`` calls: each report is one
+``moderation_flags`` row (reason, the reporter's words or the reason itself, a severity by
+reason unless the reporter said critical); all reports of one piece of content merge into
+ONE ``moderation_queue`` item whose ``flags`` lists them (``flag_id``, ``reason``,
+``severity``), whose priority is their number (1-5; 5 once escalated) and whose
+``flag_reasons`` and ``auto_flagged`` sum them up. A decision closes every report of its
+item with the moderator's reason and records one ``moderation_actions`` row; only
+comments and profiles are removed (a comment soft-deleted, a profile made private), and
+only a removal is reversible. ``content_flags`` gets no rows: the repository never writes it.
+
+Every report points at content that exists (a comment, a bill, a user profile or a sponsor's
+disclosure) and comes before the decision on it. A comment whose removal stands is
+soft-deleted in ``bill_comments`` and has a 'remove' action; no other comment is deleted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 import attrs
 
@@ -22,9 +33,12 @@ if TYPE_CHECKING:
 
     from chanuka_db.seed.world import World
 
-__all__ = ["Case", "Moderation", "build_moderation"]
+__all__ = ["Case", "Moderation", "Report", "build_moderation"]
 
-_CATEGORIES: Final = (
+# The moderation repository's vocabulary (chanuka_db.repositories.moderation: FlagReason,
+# DEFAULT_SEVERITY, Decision and what each decision writes). The seed may not import a
+# repository (they are sibling layers); tests/test_seed_generator.py keeps the two equal.
+REASONS: Final = (
     ("spam", 35),
     ("harassment", 20),
     ("misinformation", 25),
@@ -32,77 +46,194 @@ _CATEGORIES: Final = (
     ("copyright", 2),
     ("other", 3),
 )
-_SEVERITY: Final = {
+DEFAULT_SEVERITY: Final = {
     "spam": "low",
     "harassment": "high",
-    "misinformation": "high",
+    "misinformation": "medium",
     "inappropriate": "medium",
     "copyright": "medium",
     "other": "low",
 }
-_PRIORITY: Final = {"low": 1, "medium": 2, "high": 4, "critical": 5}
-_DECISIONS: Final = (("removed", 35), ("approved", 45), ("warned", 15), ("escalated", 5))
-# decision -> (moderation_queue.status, content_flags.status, moderation_flags.status, action)
-_OUTCOMES: Final = {
-    "pending": ("pending", "pending", "pending", None),
-    "removed": ("rejected", "reviewed", "resolved", "remove"),
-    "approved": ("approved", "dismissed", "dismissed", "approve"),
-    "warned": ("approved", "reviewed", "resolved", "warn"),
-    "escalated": ("escalated", "escalated", "escalated", "escalate"),
+REMOVABLE: Final = frozenset({"bill_comment", "user_profile"})
+# decision -> (moderation_queue.status, moderation_flags.status, moderation_actions.action_type)
+OUTCOMES: Final = {
+    "pending": ("pending", "pending", None),
+    "removed": ("rejected", "resolved", "remove"),
+    "approved": ("approved", "dismissed", "approve"),
+    "warned": ("approved", "resolved", "warn"),
+    "escalated": ("escalated", "escalated", "escalate"),
 }
+_DECISIONS: Final = (("removed", 35), ("approved", 45), ("warned", 15), ("escalated", 5))
+# A bill or a disclosure cannot be removed by moderation: the repository refuses it.
+_DECISIONS_KEEPING: Final = (("approved", 70), ("warned", 20), ("escalated", 10))
+DETECTOR: Final = 0
+"""The account (an admin) the content classifier and the disclosure checks report as."""
+_REPORTER_WORDS: Final = {
+    "spam": "Posting the same link under every bill.",
+    "harassment": "Personal attack on another commenter.",
+    "misinformation": "This misquotes what the bill says.",
+    "inappropriate": "Offensive language.",
+    "copyright": "Copied from a newspaper article.",
+    "other": "Please review this.",
+}
+
+
+_Target: TypeAlias = tuple[str, int, int | None, int]
+"""(content_type, content_id, author index, created) of a piece of content."""
+
+
+@attrs.frozen
+class Report:
+    """One report, as ``ModerationRepository.flag`` records it.
+
+    It is one ``moderation_flags`` row (``flag_id``) and one entry of its item's ``flags``.
+    ``details`` is the reporter's own words, or the reason itself (the repository's default).
+    """
+
+    flag_id: int
+    reporter: int
+    reason: str
+    details: str
+    severity: str
+    auto: bool
+    time: int
 
 
 @attrs.frozen
 class Case:
-    """One piece of reported content and its fate."""
+    """One piece of reported content, its reports (one review item) and their fate.
+
+    ``category`` is the first report's reason; ``reported`` the first report's time. Every
+    report comes before ``reviewed``: they all merged into the one item the moderator decided.
+    """
 
     content_type: str
     content_id: int
     author: int | None
     reported: int
-    reporters: list[int]
+    reports: tuple[Report, ...]
     category: str
-    severity: str
     decision: str
     moderator: int | None
     reviewed: int | None
     reversed: bool
 
+    @property
+    def item_status(self) -> str:
+        """``moderation_queue.status`` after the decision."""
+        return OUTCOMES[self.decision][0]
+
+    @property
+    def flag_status(self) -> str:
+        """``moderation_flags.status`` of every report after the decision."""
+        return OUTCOMES[self.decision][1]
+
+    @property
+    def action(self) -> str | None:
+        """``moderation_actions.action_type`` of the decision (None while pending)."""
+        return OUTCOMES[self.decision][2]
+
+    @property
+    def resolution(self) -> str | None:
+        """The moderator's reason: the action's ``reason`` and every report's ``resolution``."""
+        return None if self.action is None else f"{self.category}: {self.action}"
+
+    @property
+    def priority(self) -> int:
+        """The item's priority as the repository keeps it: the reports (1-5); 5 if escalated."""
+        return 5 if self.decision == "escalated" else min(5, len(self.reports))
+
+    @property
+    def reasons(self) -> list[str]:
+        """``flag_reasons``: each report's reason once, in order of first appearance."""
+        return list(dict.fromkeys(report.reason for report in self.reports))
+
+    @property
+    def last_report(self) -> int:
+        """When the last report merged into the item."""
+        return self.reports[-1].time
+
 
 @attrs.frozen
 class Moderation:
-    """Every case, and the comments (by index) whose removal stands."""
+    """Every case, and the comments (by index) and profiles (by id) whose removal stands."""
 
     cases: list[Case]
     removed_comments: frozenset[int]
+    removed_profiles: frozenset[int]
 
 
-def _decide(world: World, rng: random.Random, reported: int) -> tuple[str, int | None, int | None]:
+def _decide(
+    world: World, rng: random.Random, reported: int, removable: bool
+) -> tuple[str, int | None, int | None]:
     """(decision, moderator index, review time): recent reports may still be pending."""
     if reported > world.now - 3 * DAY or rng.random() < 0.05:
         return "pending", None, None
     moderator = rng.choice(world.people.staff)
     reviewed = min(world.now - 1, reported + int(rng.expovariate(1 / (10 * HOUR))))
-    return pick_weighted(rng, _DECISIONS), moderator, reviewed
+    return pick_weighted(rng, _DECISIONS if removable else _DECISIONS_KEEPING), moderator, reviewed
 
 
-def _case(world: World, rng: random.Random, target: tuple[str, int, int | None, int]) -> Case:
+@attrs.define
+class _Reporting:
+    """Turns who reported what into :class:`Report` rows, numbering them as they are made."""
+
+    rng: random.Random
+    next_flag: int = 1
+
+    def report(self, reporter: int, reason: str, severity: str, time: int, *, auto: bool) -> Report:
+        """The next report; a person writes their own words one time in three."""
+        words = _REPORTER_WORDS[reason] if not auto and self.rng.random() < 1 / 3 else reason
+        made = Report(self.next_flag, reporter, reason, words, severity, auto, time)
+        self.next_flag += 1
+        return made
+
+    def reports(
+        self,
+        people: list[int],
+        category: str,
+        critical: bool,
+        window: tuple[int, int],
+        author: int | None,
+    ) -> tuple[Report, ...]:
+        """The case's reports in time order within ``window``: maybe the classifier's first.
+
+        The first report gives the case its category (and says so when it is critical); later
+        reporters mostly agree. Each reporter reports once (an open report is never repeated).
+        """
+        rng = self.rng
+        auto = author != DETECTOR and rng.random() < 0.3
+        who = [(DETECTOR, True)] if auto else []
+        who += [(p, False) for p in people if not (auto and p == DETECTOR)]
+        first, last = window
+        made, time = [], first
+        for k, (reporter, by_classifier) in enumerate(who):
+            same = k == 0 or rng.random() < 0.75
+            reason = category if same else pick_weighted(rng, REASONS)
+            severity = "critical" if k == 0 and critical else DEFAULT_SEVERITY[reason]
+            made.append(self.report(reporter, reason, severity, time, auto=by_classifier))
+            time = min(last, time + rng.randrange(1, HOUR))
+        return tuple(made)
+
+
+def _case(world: World, rng: random.Random, reporting: _Reporting, target: _Target) -> Case:
     content_type, content_id, author, created = target
     reported = min(world.now - 60, created + int(rng.expovariate(1 / (6 * HOUR))))
     who = -1 if author is None else author
-    reporters = world.user_sample(rng, rng.choice((1, 1, 1, 2, 3, 5)), exclude=who)
-    category = pick_weighted(rng, _CATEGORIES)
-    severity = "critical" if rng.random() < 0.05 else _SEVERITY[category]
-    decision, moderator, reviewed = _decide(world, rng, reported)
+    people = world.user_sample(rng, rng.choice((1, 1, 1, 2, 3, 5)), exclude=who)
+    category = pick_weighted(rng, REASONS)
+    critical = rng.random() < 0.05
+    decision, moderator, reviewed = _decide(world, rng, reported, content_type in REMOVABLE)
     reversed_ = decision == "removed" and rng.random() < 0.05
+    last = world.now - 1 if reviewed is None else max(reported, reviewed - 1)
+    reports = reporting.reports(people, category, critical, (reported, last), author)
     return Case(
         content_type,
         content_id,
         author,
         reported,
-        reporters,
+        reports,
         category,
-        severity,
         decision,
         moderator,
         reviewed,
@@ -110,11 +241,11 @@ def _case(world: World, rng: random.Random, target: tuple[str, int, int | None, 
     )
 
 
-def _targets(world: World, rng: random.Random) -> list[tuple[str, int, int | None, int]]:
+def _targets(world: World, rng: random.Random) -> list[_Target]:
     """(content_type, content_id, author index, created) of everything that gets reported."""
     comments, bills, people = world.comments, world.bills, world.people
     flagged = sorted(rng.sample(range(comments.count), max(5, comments.count // 250)))
-    targets: list[tuple[str, int, int | None, int]] = [
+    targets: list[_Target] = [
         ("bill_comment", c + 1, comments.user[c], comments.time[c]) for c in flagged
     ]
     for b in sorted(rng.sample(range(bills.count), max(2, bills.count // 100))):
@@ -125,16 +256,40 @@ def _targets(world: World, rng: random.Random) -> list[tuple[str, int, int | Non
     return targets
 
 
+def _disclosure_checks(world: World, reporting: _Reporting) -> Iterator[Case]:
+    """Disclosures 1, 11, 21, ... (a tenth of the sponsors' count), awaiting review.
+
+    The disclosure checks report them as the classifier does: auto-detected, reason 'other'.
+    """
+    for k, s in enumerate(range(0, world.sponsors.count, 10), start=1):
+        when = world.now - k * HOUR
+        check = reporting.report(DETECTOR, "other", DEFAULT_SEVERITY["other"], when, auto=True)
+        yield Case(
+            "sponsor_transparency",
+            s + 1,
+            None,
+            when,
+            (check,),
+            "other",
+            "pending",
+            None,
+            None,
+            False,
+        )
+
+
 def build_moderation(world: World) -> Moderation:
-    """Cases for 0.4% of comments, 1% of bills and 0.2% of profiles, decided by staff."""
+    """Cases for 0.4% of comments, 1% of bills, 0.2% of profiles and the disclosure checks."""
     rng = world.rng("moderation")
-    cases = [_case(world, rng, target) for target in _targets(world, rng)]
-    removed = frozenset(
-        case.content_id - 1
-        for case in cases
-        if case.content_type == "bill_comment" and case.decision == "removed" and not case.reversed
+    reporting = _Reporting(world.rng("moderation/reports"))
+    cases = [_case(world, rng, reporting, target) for target in _targets(world, rng)]
+    cases += _disclosure_checks(world, reporting)
+    standing = [case for case in cases if case.decision == "removed" and not case.reversed]
+    return Moderation(
+        cases,
+        frozenset(c.content_id - 1 for c in standing if c.content_type == "bill_comment"),
+        frozenset(c.content_id for c in standing if c.content_type == "user_profile"),
     )
-    return Moderation(cases, removed)
 
 
 def _score(rng: random.Random, high: bool) -> Decimal:
@@ -180,70 +335,58 @@ def content_analysis(world: World, notes: Notes) -> Iterator[Row]:
     "content_flags",
     "id content_type content_id flagger_user_id flag_reason flag_category description status "
     "reviewed_by reviewed_at created_at",
-    estimate=lambda w: int((w.scale.comments // 250 + w.scale.bills // 100) * 1.8),
+    estimate=lambda w: 0,
 )
 def content_flags(world: World, notes: Notes) -> Iterator[Row]:
-    """Each user's report of a case; the status follows the case's decision."""
-    ids, clock = world.people.ids, world.clock
-    rng = world.rng("rows/content_flags")
-    next_id = 1
-    for case in world.moderation.cases:
-        status = _OUTCOMES[case.decision][1]
-        for k, reporter in enumerate(case.reporters):
-            when = min(world.now - 1, case.reported + k * rng.randrange(1, HOUR))
-            yield (
-                next_id,
-                case.content_type,
-                case.content_id,
-                ids[reporter],
-                f"Reported as {case.category}",
-                case.category,
-                "Please review this.",
-                status,
-                None if case.moderator is None else ids[case.moderator],
-                None if case.reviewed is None else clock.tz(case.reviewed),
-                clock.tz(when),
-            )
-            next_id += 1
+    """No rows: a report is one ``moderation_flags`` row, as the moderation repository writes it.
+
+    ``content_flags`` held the same reports a second time (by category); the repository
+    never writes it, so neither does the generator. The table stays in the schema.
+    """
+    return iter(())
 
 
 @table(
     "moderation_flags",
     "id content_type content_id flag_type reason reported_by status severity auto_detected "
     "reviewed_by reviewed_at resolution created_at updated_at",
-    estimate=lambda w: w.scale.comments // 250 + w.scale.bills // 100 + w.scale.users // 500,
+    estimate=lambda w: (
+        int(w.scale.comments // 250 * 1.8 + w.scale.bills // 100 * 1.8)
+        + w.scale.users // 500
+        + w.scale.sponsors // 10
+    ),
 )
 def moderation_flags(world: World, notes: Notes) -> Iterator[Row]:
-    """One consolidated flag per case; 30% were raised by the classifier (reported by an admin)."""
+    """Every report; a decision closed all of its item's reports with the moderator's reason."""
     ids, clock = world.people.ids, world.clock
-    rng = world.rng("rows/moderation_flags")
-    for k, case in enumerate(world.moderation.cases, start=1):
-        auto = rng.random() < 0.3
-        reviewed = None if case.reviewed is None else clock.ts(case.reviewed)
-        yield (
-            k,
-            case.content_type,
-            case.content_id,
-            case.category,
-            f"Reported as {case.category}",
-            ids[0] if auto else ids[case.reporters[0]],
-            _OUTCOMES[case.decision][2],
-            case.severity,
-            auto,
-            None if case.moderator is None else ids[case.moderator],
-            reviewed,
-            None if case.decision == "pending" else case.decision,
-            clock.ts(case.reported),
-            reviewed or clock.ts(case.reported),
-        )
-
-
-def _queue_items(world: World) -> Iterator[tuple[str, int, int | None, Case | None]]:
-    """(content_type, content_id, author, case) of every queue item: the cases, then disclosures."""
     for case in world.moderation.cases:
-        yield case.content_type, case.content_id, case.author, case
-    for s in range(0, world.sponsors.count, 10):
-        yield "sponsor_transparency", s + 1, None, None
+        moderator = None if case.moderator is None else ids[case.moderator]
+        reviewed = None if case.reviewed is None else clock.ts(case.reviewed)
+        for report in case.reports:
+            created = clock.ts(report.time)
+            yield (
+                report.flag_id,
+                case.content_type,
+                case.content_id,
+                report.reason,
+                report.details,
+                ids[report.reporter],
+                case.flag_status,
+                report.severity,
+                report.auto,
+                moderator,
+                reviewed,
+                case.resolution,
+                created,
+                reviewed or created,
+            )
+
+
+def _flags(case: Case) -> str:
+    """The item's ``flags``: one entry a report, as the repository appends them."""
+    return json_text(
+        [{"flag_id": r.flag_id, "reason": r.reason, "severity": r.severity} for r in case.reports]
+    )
 
 
 @table(
@@ -253,48 +396,27 @@ def _queue_items(world: World) -> Iterator[tuple[str, int, int | None, Case | No
     estimate=lambda w: w.scale.comments // 250 + w.scale.bills // 100 + w.scale.sponsors // 10,
 )
 def moderation_queue(world: World, notes: Notes) -> Iterator[Row]:
-    """A queue item per case (priority from severity), plus disclosures awaiting a check."""
+    """One review item per case, holding all of its reports; priority counts them."""
     ids, clock = world.people.ids, world.clock
     pending = 0
-    for k, (content_type, content_id, author, case) in enumerate(_queue_items(world), start=1):
-        if case is None:
-            created = clock.tz(world.now - k * HOUR)
-            yield (
-                k,
-                content_type,
-                content_id,
-                None,
-                "[]",
-                1,
-                "pending",
-                True,
-                ["disclosure_check"],
-                None,
-                None,
-                None,
-                created,
-                created,
-            )
-            pending += 1
-            continue
-        status = _OUTCOMES[case.decision][0]
-        pending += status == "pending"
+    for k, case in enumerate(world.moderation.cases, start=1):
+        pending += case.item_status == "pending"
         reviewed = None if case.reviewed is None else clock.tz(case.reviewed)
         yield (
             k,
-            content_type,
-            content_id,
-            None if author is None else ids[author],
-            json_text([{"category": case.category, "reports": len(case.reporters)}]),
-            _PRIORITY[case.severity],
-            status,
-            False,
-            [case.category],
+            case.content_type,
+            case.content_id,
+            None if case.author is None else ids[case.author],
+            _flags(case),
+            case.priority,
+            case.item_status,
+            any(report.auto for report in case.reports),
+            case.reasons,
             None if case.moderator is None else ids[case.moderator],
             None if case.reviewed is None else f"Decision: {case.decision}",
             reviewed,
             clock.tz(case.reported),
-            reviewed or clock.tz(case.reported),
+            reviewed or clock.tz(case.last_report),
         )
     notes["pending_queue_items"] = pending
 
@@ -306,12 +428,15 @@ def moderation_queue(world: World, notes: Notes) -> Iterator[Row]:
     estimate=lambda w: w.scale.comments // 300 + w.scale.bills // 120,
 )
 def moderation_actions(world: World, notes: Notes) -> Iterator[Row]:
-    """What the moderator did for each decided case; a few removals were reversed on appeal."""
+    """What the moderator decided for each decided case; a few removals were reversed on appeal.
+
+    As the repository writes them: no duration, and only a removal is reversible.
+    """
     ids, clock = world.people.ids, world.clock
     rng = world.rng("rows/moderation_actions")
     next_id = 1
     for case in world.moderation.cases:
-        action = _OUTCOMES[case.decision][3]
+        action = case.action
         if action is None or case.moderator is None or case.reviewed is None:
             continue
         reversed_at = min(world.now - 1, case.reviewed + 2 * DAY) if case.reversed else None
@@ -320,10 +445,10 @@ def moderation_actions(world: World, notes: Notes) -> Iterator[Row]:
             case.content_type,
             case.content_id,
             action,
-            f"{case.category}: {action}",
+            case.resolution,
             ids[case.moderator],
-            rng.choice((24, 72, 168)) if action == "warn" else None,
-            action != "escalate",
+            None,
+            action == "remove",
             None if reversed_at is None else clock.ts(reversed_at),
             ids[rng.choice(world.people.staff)] if case.reversed else None,
             clock.ts(case.reviewed),

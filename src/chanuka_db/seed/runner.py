@@ -31,7 +31,7 @@ from chanuka_db.sql.bulk import BulkSession, LedgerRecord, LoadedTable
 
 __all__ = ["DEFER_THRESHOLD", "GENERATOR_VERSION", "Progress", "check_arguments", "run"]
 
-GENERATOR_VERSION: Final = 1
+GENERATOR_VERSION: Final = 2
 """Bumped whenever the same (scale, seed, date) would generate different rows."""
 
 DEFER_THRESHOLD: Final = 50_000

@@ -140,8 +140,12 @@ def _reputation(world: World) -> array[int]:
     estimate=lambda w: int(w.scale.users * 0.7),
 )
 def user_profiles(world: World, notes: Notes) -> Iterator[Row]:
-    """Profiles of 70% of users (all staff); reputation is the net votes on their comments."""
+    """Profiles of 70% of users (all staff); reputation is the net votes on their comments.
+
+    A profile a moderator's removal stands against is private.
+    """
     people, clock = world.people, world.clock
+    removed = world.moderation.removed_profiles
     rng = world.rng("rows/user_profiles")
     reputation = _reputation(world)
     experts = people.expert_range
@@ -163,7 +167,7 @@ def user_profiles(world: World, notes: Notes) -> Iterator[Row]:
             rng.choice(_ORGANIZATIONS),
             documents,
             reputation[i],
-            rng.random() < 0.9,
+            rng.random() < 0.9 and profile_id not in removed,
             clock.ts(created),
             clock.ts(created + rng.randrange(30 * DAY)),
         )

@@ -42,6 +42,9 @@ _perf = time.perf_counter
 def map_error(exc: psycopg.Error) -> Exception | None:
     """The typed error for a server error, or ``None`` when it must pass through unchanged."""
     sqlstate = exc.sqlstate or ""
+    if not sqlstate and isinstance(exc, psycopg.DataError):
+        # psycopg refused to send a value (a NUL in text): the caller's input, not the server.
+        return InvalidInput("value", str(exc).strip().splitlines()[0])
     if not sqlstate or sqlstate.startswith(_PASS_THROUGH_CLASSES):
         return None
     diag = exc.diag

@@ -111,7 +111,7 @@ class _TsQuery(SqlNode):
 
     def compile(self, ctx: Ctx) -> Any:
         ctx.key.append(self.mode)
-        term = ctx.slot(self.text, text_binder("query"), "query")
+        term = ctx.slot(self.text, text_binder("text"), "query")
         if not ctx.render:
             return None
         return Template(self.mode.value + "('english'::regconfig,{t})", t=term).as_("q")
@@ -217,9 +217,9 @@ def _vector_of(table: TableRef, vector: ColumnRef[Any] | None) -> ColumnRef[Any]
 
 def _check_query(text: object) -> str:
     if not isinstance(text, str) or not text.strip():
-        raise InvalidInput("query", "search text must be a non-empty string")
+        raise InvalidInput("text", "search text must be a non-empty string")
     if len(text) > MAX_QUERY_CHARS:
-        raise InvalidInput("query", f"search text is longer than {MAX_QUERY_CHARS} characters")
+        raise InvalidInput("text", f"search text is longer than {MAX_QUERY_CHARS} characters")
     return text
 
 
@@ -263,8 +263,8 @@ def search(
     _check_query(text)
     if not isinstance(mode, QueryMode):
         raise TypeError(f"mode must be a QueryMode, got {mode!r}")
-    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        raise InvalidInput("page", f"must be an integer of at least 1, got {page!r}")
+    if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= 2**31 - 1:
+        raise InvalidInput("page", f"must be an integer from 1 to 2147483647, got {page!r}")
     if isinstance(page_size, bool) or not isinstance(page_size, int):
         raise InvalidInput("page_size", f"must be an integer, got {page_size!r}")
     if not 1 <= page_size <= MAX_PAGE_SIZE:

@@ -32,6 +32,8 @@ from chanuka_db.types.base import (
 )
 from chanuka_db.types.expr import ColumnRef, Direction, Nulls, Ordering, Param, Predicate, TableRef
 from chanuka_db.types.infrastructure import (
+    AuditLog,
+    AuditLogPatch,
     ComplianceCheck,
     ComplianceCheckPatch,
     ConflictSource,
@@ -40,6 +42,7 @@ from chanuka_db.types.infrastructure import (
     DepartmentPatch,
     Evaluation,
     EvaluationPatch,
+    NewAuditLog,
     NewComplianceCheck,
     NewConflictSource,
     NewDepartment,
@@ -176,6 +179,8 @@ __all__ = [
     "AnalyticsDailySummaryPatch",
     "AnalyticsEvent",
     "AnalyticsEventPatch",
+    "AuditLog",
+    "AuditLogPatch",
     "Bill",
     "BillAnalyticsSummary",
     "BillAnalyticsSummaryPatch",
@@ -223,6 +228,7 @@ __all__ = [
     "NewAnalysis",
     "NewAnalyticsDailySummary",
     "NewAnalyticsEvent",
+    "NewAuditLog",
     "NewBill",
     "NewBillAnalyticsSummary",
     "NewBillComment",

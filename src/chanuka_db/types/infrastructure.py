@@ -17,6 +17,7 @@ from chanuka_db.types.expr import ColumnRef, TableRef
 from chanuka_db.types.models import Insert, Patch
 
 __all__ = [
+    "AUDIT_LOG",
     "COMPLIANCE_CHECKS",
     "CONFLICTS",
     "CONFLICT_SOURCES",
@@ -28,6 +29,9 @@ __all__ = [
     "SYNC_JOBS",
     "TABLES",
     "THREAT_INTELLIGENCE",
+    "AuditLog",
+    "AuditLogPatch",
+    "AuditLogTable",
     "ComplianceCheck",
     "ComplianceCheckPatch",
     "ComplianceChecksTable",
@@ -41,6 +45,7 @@ __all__ = [
     "Evaluation",
     "EvaluationPatch",
     "EvaluationsTable",
+    "NewAuditLog",
     "NewComplianceCheck",
     "NewConflictSource",
     "NewDepartment",
@@ -69,6 +74,131 @@ __all__ = [
     "ThreatIntelligencePatch",
     "ThreatIntelligenceTable",
 ]
+
+# --- audit_log ---
+
+_AUDIT_LOG_COLUMNS = (
+    ColumnInfo("id", "bigint", SqlKind.BIGINT, nullable=False, has_default=True, primary_key=True),
+    ColumnInfo(
+        "occurred_at",
+        "timestamp with time zone",
+        SqlKind.TIMESTAMPTZ,
+        nullable=False,
+        has_default=True,
+    ),
+    ColumnInfo("transaction_id", "bigint", SqlKind.BIGINT, nullable=False, has_default=True),
+    ColumnInfo("table_name", "text", SqlKind.TEXT, nullable=False, has_default=False),
+    ColumnInfo("record_id", "text", SqlKind.TEXT, nullable=False, has_default=False),
+    ColumnInfo("operation", "text", SqlKind.TEXT, nullable=False, has_default=False),
+    ColumnInfo("actor_id", "uuid", SqlKind.UUID, nullable=True, has_default=False),
+    ColumnInfo("db_role", "text", SqlKind.TEXT, nullable=False, has_default=True),
+    ColumnInfo("app_role", "text", SqlKind.TEXT, nullable=True, has_default=False),
+    ColumnInfo("changed_columns", "text[]", SqlKind.TEXT_ARRAY, nullable=False, has_default=True),
+    ColumnInfo("old_values", "jsonb", SqlKind.JSONB, nullable=True, has_default=False),
+    ColumnInfo("new_values", "jsonb", SqlKind.JSONB, nullable=True, has_default=False),
+)
+
+
+@attrs.frozen
+class AuditLog:
+    """A row of ``audit_log``.
+
+    One row per INSERT/UPDATE/DELETE on a domain table, written by a trigger in the same
+    transaction: table, primary key, operation, actor, changed columns with old/new values
+    (secrets redacted), transaction id, time.
+    """
+
+    id: int
+    occurred_at: dt.datetime
+    transaction_id: int
+    table_name: str
+    record_id: str
+    operation: str
+    actor_id: uuid.UUID | None
+    db_role: str
+    app_role: str | None
+    changed_columns: list[str]
+    old_values: JsonValue | None
+    new_values: JsonValue | None
+
+
+@attrs.frozen(kw_only=True)
+class NewAuditLog(Insert):
+    """Insert into ``audit_log``; UNSET columns get their database default."""
+
+    __table__: ClassVar[str] = "audit_log"
+    __columns__: ClassVar[tuple[ColumnInfo, ...]] = _AUDIT_LOG_COLUMNS
+
+    table_name: str
+    record_id: str
+    operation: str
+    id: int | Unset = UNSET
+    occurred_at: dt.datetime | Unset = UNSET
+    transaction_id: int | Unset = UNSET
+    actor_id: uuid.UUID | Unset | None = UNSET
+    db_role: str | Unset = UNSET
+    app_role: str | Unset | None = UNSET
+    changed_columns: list[str] | Unset = UNSET
+    old_values: JsonValue | Unset | None = UNSET
+    new_values: JsonValue | Unset | None = UNSET
+
+
+@attrs.frozen(kw_only=True)
+class AuditLogPatch(Patch):
+    """Update of ``audit_log``: UNSET leaves a column alone, None sets NULL."""
+
+    __table__: ClassVar[str] = "audit_log"
+    __columns__: ClassVar[tuple[ColumnInfo, ...]] = _AUDIT_LOG_COLUMNS
+
+    occurred_at: dt.datetime | Unset = UNSET
+    transaction_id: int | Unset = UNSET
+    table_name: str | Unset = UNSET
+    record_id: str | Unset = UNSET
+    operation: str | Unset = UNSET
+    actor_id: uuid.UUID | Unset | None = UNSET
+    db_role: str | Unset = UNSET
+    app_role: str | Unset | None = UNSET
+    changed_columns: list[str] | Unset = UNSET
+    old_values: JsonValue | Unset | None = UNSET
+    new_values: JsonValue | Unset | None = UNSET
+
+
+class AuditLogTable(TableRef):
+    """The columns of ``audit_log``, typed, for building statements."""
+
+    __slots__ = (
+        "actor_id",
+        "app_role",
+        "changed_columns",
+        "db_role",
+        "id",
+        "new_values",
+        "occurred_at",
+        "old_values",
+        "operation",
+        "record_id",
+        "table_name",
+        "transaction_id",
+    )
+
+    def __init__(self) -> None:
+        super().__init__("audit_log")
+        self.id: ColumnRef[int] = ColumnRef(self, "id")
+        self.occurred_at: ColumnRef[dt.datetime] = ColumnRef(self, "occurred_at")
+        self.transaction_id: ColumnRef[int] = ColumnRef(self, "transaction_id")
+        self.table_name: ColumnRef[str] = ColumnRef(self, "table_name")
+        self.record_id: ColumnRef[str] = ColumnRef(self, "record_id")
+        self.operation: ColumnRef[str] = ColumnRef(self, "operation")
+        self.actor_id: ColumnRef[uuid.UUID | None] = ColumnRef(self, "actor_id")
+        self.db_role: ColumnRef[str] = ColumnRef(self, "db_role")
+        self.app_role: ColumnRef[str | None] = ColumnRef(self, "app_role")
+        self.changed_columns: ColumnRef[list[str]] = ColumnRef(self, "changed_columns")
+        self.old_values: ColumnRef[JsonValue | None] = ColumnRef(self, "old_values")
+        self.new_values: ColumnRef[JsonValue | None] = ColumnRef(self, "new_values")
+
+
+AUDIT_LOG = AuditLogTable()
+
 
 # --- compliance_checks ---
 
@@ -1401,6 +1531,16 @@ THREAT_INTELLIGENCE = ThreatIntelligenceTable()
 
 
 TABLES: tuple[TableInfo, ...] = (
+    TableInfo(
+        "audit_log",
+        "infrastructure",
+        _AUDIT_LOG_COLUMNS,
+        ("id",),
+        AuditLog,
+        NewAuditLog,
+        AuditLogPatch,
+        AUDIT_LOG,
+    ),
     TableInfo(
         "compliance_checks",
         "infrastructure",

@@ -29,6 +29,7 @@ class Tables:
         "analysis",
         "analytics_daily_summary",
         "analytics_events",
+        "audit_log",
         "bill_analytics_summary",
         "bill_comments",
         "bill_engagement",
@@ -129,6 +130,7 @@ class Tables:
         self.user_activity_summary: analytics.UserActivitySummaryTable = (
             analytics.USER_ACTIVITY_SUMMARY
         )
+        self.audit_log: infrastructure.AuditLogTable = infrastructure.AUDIT_LOG
         self.compliance_checks: infrastructure.ComplianceChecksTable = (
             infrastructure.COMPLIANCE_CHECKS
         )

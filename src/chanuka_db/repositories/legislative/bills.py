@@ -17,14 +17,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Final
 
 from chanuka_db.errors import InvalidInput, NotFound
-from chanuka_db.repositories.base import TableRepository, parse_sort
-from chanuka_db.repositories.checks import (
+from chanuka_db.repositories.arguments import (
     check_choice,
+    check_collection,
     check_id,
-    check_limit,
+    check_instance,
+    check_int,
     check_tags,
     check_text,
 )
+from chanuka_db.repositories.base import TableRepository, parse_sort
 from chanuka_db.repositories.infrastructure import NotificationRepository
 from chanuka_db.repositories.legislative.rows import (
     BillDetail,
@@ -164,7 +166,7 @@ def _statuses(spec: object) -> None:
     for value in values:
         for item in value if isinstance(value, list | tuple) else [value]:
             if item is not None:
-                check_choice("status", BillStatus, item)
+                check_choice("status", item, BillStatus)
 
 
 class _BillFilters(Filters):
@@ -187,7 +189,7 @@ def _check_bill_input(name: str, value: NewBill | BillPatch) -> None:
     """Status known, tags well-formed, engagement counters untouched."""
     changes = value.changes()
     if "status" in changes:
-        check_choice(f"{name}.status", BillStatus, changes["status"])
+        check_choice(f"{name}.status", changes["status"], BillStatus)
     if changes.get("tags") is not None:
         check_tags(f"{name}.tags", changes["tags"], allow_empty=True)
     for counter in _COUNTERS:
@@ -241,19 +243,20 @@ def _grouped_counts(
 def _upsert_input(items: list[object]) -> list[NewBill]:
     """Every item a NewBill with its own, non-blank bill number; no number twice."""
     seen: set[str] = set()
-    for index, item in enumerate(items):
+    news = []
+    for index, value in enumerate(items):
         name = f"news[{index}]"
-        if type(item) is not NewBill:
-            raise InvalidInput(name, f"expected NewBill, got {type(item).__name__}")
+        item = check_instance(name, value, NewBill)
         _check_bill_input(name, item)
         number = item.bill_number
         if number is UNSET or number is None:
             raise InvalidInput(f"{name}.bill_number", "an upsert by bill number needs one")
-        check_text(f"{name}.bill_number", number, max_chars=100)
+        check_text(f"{name}.bill_number", number, max_length=100)
         if number in seen:
             raise InvalidInput(f"{name}.bill_number", f"{number!r} appears twice in one upsert")
         seen.add(number)
-    return items  # type: ignore[return-value]  # each item was checked to be a NewBill
+        news.append(item)
+    return news
 
 
 def _by_columns(batch: list[NewBill]) -> list[list[NewBill]]:
@@ -405,7 +408,7 @@ class BillRepository(TableRepository[Bill, NewBill, BillPatch]):
         """
         params = {
             "bill": check_id("bill_id", bill_id),
-            "limit": check_limit("comments", comments, 0, 50),
+            "limit": check_int("comments", comments, low=0, high=50),
         }
         with self._runner.reading() as ex:
             rows = ex.fetch_trusted(_DETAIL, params)
@@ -416,7 +419,7 @@ class BillRepository(TableRepository[Bill, NewBill, BillPatch]):
 
     def stats(self, *, recent: int = 10) -> BillStats:
         """Bills by status and by category, and the ``recent`` last updated: 2 statements."""
-        limit = check_limit("recent", recent, 0, 100)
+        limit = check_int("recent", recent, low=0, high=100)
         with self._runner.reading() as ex:
             total, by_status, by_category = _grouped_counts(ex.fetch_trusted(_STATS))
             latest = _RECENTLY_UPDATED.fetch_all(ex, limit=limit) if limit else []
@@ -453,7 +456,8 @@ class BillRepository(TableRepository[Bill, NewBill, BillPatch]):
 
     def add_many(self, news: Iterable[NewBill], *, batch_size: int = 500) -> builtins.list[Bill]:
         """Insert bills, a multi-row INSERT per batch, and their tags; one transaction."""
-        items = builtins.list(news)
+        items = check_collection("news", news)
+        check_int("batch_size", batch_size, low=1, high=5000)
         for index, item in enumerate(items):
             self._check_input(item, Insert, f"news[{index}]")
             _check_bill_input(f"news[{index}]", item)
@@ -501,8 +505,8 @@ class BillRepository(TableRepository[Bill, NewBill, BillPatch]):
         one statement for the tags of all batches; one transaction. A row identical to the
         stored one is not touched (its ``updated_at`` stays) and is listed in ``unchanged``.
         """
-        items = _upsert_input(builtins.list(news))
-        size = check_limit("batch_size", batch_size, 1, MAX_BATCH)
+        items = _upsert_input(check_collection("news", news))
+        size = check_int("batch_size", batch_size, low=1, high=MAX_BATCH)
         written: dict[str, Bill] = {}
         with self._runner.atomic() as ex:
             for start in range(0, len(items), size):
@@ -530,7 +534,7 @@ class BillRepository(TableRepository[Bill, NewBill, BillPatch]):
         work is not told about their own change). A bill already in ``status`` is left as
         it is and nobody is told. The audit row comes from the audit trigger.
         """
-        new = check_choice("status", BillStatus, status)
+        new = check_choice("status", status, BillStatus)
         params = {"bill": check_id("bill_id", bill_id), "status": new.value}
         with self._runner.atomic() as ex:
             rows = ex.fetch_trusted(_SET_STATUS, params)
@@ -582,7 +586,8 @@ class BillTagRepository(TableRepository[BillTag, NewBillTag, BillTagPatch]):
         self, news: Iterable[NewBillTag], *, batch_size: int = 500
     ) -> builtins.list[BillTag]:
         """Insert tag rows (a multi-row INSERT per batch), then mirror them; one transaction."""
-        items = builtins.list(news)
+        items = check_collection("news", news)
+        check_int("batch_size", batch_size, low=1, high=5000)
         for index, item in enumerate(items):
             if type(item) is NewBillTag:
                 check_tags(f"news[{index}].tag", [item.tag])

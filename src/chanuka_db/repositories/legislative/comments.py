@@ -21,14 +21,15 @@ from collections.abc import Iterable
 from typing import Any, Final, LiteralString
 
 from chanuka_db.errors import InvalidInput, NotFound
-from chanuka_db.repositories.base import TableRepository
-from chanuka_db.repositories.checks import (
+from chanuka_db.repositories.arguments import (
     check_choice,
+    check_collection,
     check_id,
-    check_limit,
+    check_int,
     check_text,
-    check_user,
+    check_uuid,
 )
+from chanuka_db.repositories.base import TableRepository
 from chanuka_db.repositories.legislative.rows import (
     CommentSort,
     CommentStats,
@@ -132,7 +133,10 @@ def _threads(order: LiteralString) -> Trusted:
 _THREADS: Final = {
     CommentSort.RECENT: _threads("c.created_at DESC, c.id DESC"),
     CommentSort.OLDEST: _threads("c.created_at, c.id"),
-    CommentSort.POPULAR: _threads("c.upvotes - c.downvotes DESC, c.created_at DESC, c.id DESC"),
+    CommentSort.POPULAR: _threads(
+        # bigint as in the index (migration 0019): the score of int counters never overflows
+        "c.upvotes::bigint - c.downvotes DESC, c.created_at DESC, c.id DESC"
+    ),
     CommentSort.VERIFIED: _threads("c.is_verified DESC, c.created_at DESC, c.id DESC"),
 }
 _COUNT_THREADS: Final = trusted(
@@ -165,10 +169,10 @@ def _check_new(name: str, new: NewBillComment) -> None:
         if field in changes:
             raise InvalidInput(f"{name}.{field}", "is set by the repository, not by the caller")
     check_id(f"{name}.bill_id", new.bill_id)
-    check_user(f"{name}.user_id", new.user_id)
-    check_text(f"{name}.content", new.content, max_chars=MAX_COMMENT_CHARS)
+    check_uuid(f"{name}.user_id", new.user_id)
+    check_text(f"{name}.content", new.content, max_length=MAX_COMMENT_CHARS)
     if new.comment_type is not UNSET:
-        check_choice(f"{name}.comment_type", CommentType, new.comment_type)
+        check_choice(f"{name}.comment_type", new.comment_type, CommentType)
     if new.parent_comment_id not in (UNSET, None):
         check_id(f"{name}.parent_comment_id", new.parent_comment_id)
 
@@ -223,7 +227,8 @@ class BillCommentRepository(TableRepository[BillComment, NewBillComment, BillCom
         Multi-row INSERTs, then 1 statement that counts the engagement and checks the
         parents: when a parent is not a live comment of the same bill, nothing stays.
         """
-        items = builtins.list(news)
+        items = check_collection("news", news)
+        check_int("batch_size", batch_size, low=1, high=5000)
         for index, item in enumerate(items):
             self._check_input(item, Insert, f"news[{index}]")
             _check_new(f"news[{index}]", item)
@@ -243,9 +248,9 @@ class BillCommentRepository(TableRepository[BillComment, NewBillComment, BillCom
             if field in patch.changes():
                 raise InvalidInput(f"patch.{field}", "cannot be changed on a comment")
         if patch.content is not UNSET:
-            check_text("patch.content", patch.content, max_chars=MAX_COMMENT_CHARS)
+            check_text("patch.content", patch.content, max_length=MAX_COMMENT_CHARS)
         if patch.comment_type is not UNSET:
-            check_choice("patch.comment_type", CommentType, patch.comment_type)
+            check_choice("patch.comment_type", patch.comment_type, CommentType)
         return super().update(key, patch)
 
     def list_threaded(
@@ -264,8 +269,8 @@ class BillCommentRepository(TableRepository[BillComment, NewBillComment, BillCom
         downvotes), ``verified`` (verified first, then recent). 2 statements whatever the
         page size (1 for a page with no comments or ``replies=0``).
         """
-        order = check_choice("sort", CommentSort, sort)
-        shown = check_limit("replies", replies, 0, MAX_REPLIES_SHOWN)
+        order = check_choice("sort", sort, CommentSort)
+        shown = check_int("replies", replies, low=0, high=MAX_REPLIES_SHOWN)
         params = {"bill": check_id("bill_id", bill_id)}
         with self._runner.reading() as ex:
 
@@ -308,8 +313,8 @@ class BillCommentRepository(TableRepository[BillComment, NewBillComment, BillCom
         """
         params = {
             "comment": check_id("comment_id", comment_id),
-            "user": check_user("user_id", user_id),
-            "content": check_text("content", content, max_chars=MAX_COMMENT_CHARS),
+            "user": check_uuid("user_id", user_id),
+            "content": check_text("content", content, max_length=MAX_COMMENT_CHARS),
         }
         with self._runner.reading() as ex:
             row = _EDIT.fetch_optional(ex, **params)
@@ -325,7 +330,7 @@ class BillCommentRepository(TableRepository[BillComment, NewBillComment, BillCom
         """
         params = {
             "comment": check_id("comment_id", comment_id),
-            "user": check_user("user_id", user_id),
+            "user": check_uuid("user_id", user_id),
         }
         with self._runner.reading() as ex:
             deleted = _SOFT_DELETE.execute(ex, **params)
@@ -397,9 +402,9 @@ class CommentVoteRepository(TableRepository[CommentVote, NewCommentVote, Comment
         tallies together. :class:`NotFound` for a missing comment, :class:`InvalidInput`
         for a deleted one.
         """
-        kind = check_choice("vote", VoteType, vote)
+        kind = check_choice("vote", vote, VoteType)
         comment = check_id("comment_id", comment_id)
-        params = {"comment": comment, "user": check_user("user_id", user_id), "vote": kind.value}
+        params = {"comment": comment, "user": check_uuid("user_id", user_id), "vote": kind.value}
         with self._runner.atomic() as ex:
             locked = ex.fetch_trusted(_LOCK_COMMENTS, {"ids": [comment]})
             if not locked:
@@ -421,10 +426,11 @@ class CommentVoteRepository(TableRepository[CommentVote, NewCommentVote, Comment
 
         One transaction; the comments are locked first, as ``toggle`` does.
         """
-        items = builtins.list(news)
+        items = check_collection("news", news)
+        check_int("batch_size", batch_size, low=1, high=5000)
         for index, item in enumerate(items):
             self._check_input(item, Insert, f"news[{index}]")
-            check_choice(f"news[{index}].vote_type", VoteType, item.vote_type)
+            check_choice(f"news[{index}].vote_type", item.vote_type, VoteType)
         ids = sorted({item.comment_id for item in items})
         with self._runner.atomic() as ex:
             if ids:
@@ -443,7 +449,7 @@ class CommentVoteRepository(TableRepository[CommentVote, NewCommentVote, Comment
                     f"patch.{field}", "a vote cannot move to another comment or user"
                 )
         if patch.vote_type is not UNSET:
-            check_choice("patch.vote_type", VoteType, patch.vote_type)
+            check_choice("patch.vote_type", patch.vote_type, VoteType)
         with self._runner.atomic() as ex:
             comment = self._lock_comment_of(ex, key)
             row = super().update(key, patch)

@@ -20,8 +20,12 @@ from decimal import Decimal
 from typing import Any, Final
 
 from chanuka_db.errors import InvalidInput, NotFound
+from chanuka_db.repositories.arguments import (
+    check_choice,
+    check_id,
+    check_uuid,
+)
 from chanuka_db.repositories.base import TableRepository, parse_sort
-from chanuka_db.repositories.checks import check_choice, check_id, check_user
 from chanuka_db.repositories.legislative.bills import BillRepository
 from chanuka_db.repositories.legislative.rows import (
     BillHeadline,
@@ -128,10 +132,10 @@ class BillEngagementRepository(
         bill's counters, atomically. Returns the user's row. A comment added through
         ``comments.add`` is recorded by it: do not record it again.
         """
-        what = check_choice("kind", EngagementKind, kind)
+        what = check_choice("kind", kind, EngagementKind)
         params = {
             "bill": check_id("bill_id", bill_id),
-            "user": check_user("user_id", user_id),
+            "user": check_uuid("user_id", user_id),
             "views": int(what is EngagementKind.VIEW),
             "comments": int(what is EngagementKind.COMMENT),
             "shares": int(what is EngagementKind.SHARE),
@@ -153,7 +157,7 @@ class BillEngagementRepository(
         self, user_id: uuid.UUID, *, page: int = 1, page_size: int = 20
     ) -> Page[HistoryEntry]:
         """The user's engagement rows with their bills, last engaged first: 2 statements."""
-        user = check_user("user_id", user_id)
+        user = check_uuid("user_id", user_id)
         with self._runner.reading() as ex:
             found = paginate(_HISTORY, ex, page=page, page_size=page_size, user=user)
         return map_page(found, lambda pair: HistoryEntry(*pair))
@@ -172,7 +176,7 @@ class BillEngagementRepository(
         ``sort`` takes the bills' sort fields and ``last_engaged`` (default
         ``-last_engaged``). 2 statements.
         """
-        user = check_user("user_id", user_id)
+        user = check_uuid("user_id", user_id)
         statement = (
             select(bills, BillSummary)
             .join(_e, on=_e.bill_id == bills.id, include=BillEngagement)

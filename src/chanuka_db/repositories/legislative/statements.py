@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from chanuka_db.repositories.checks import check_page
+from chanuka_db.repositories.arguments import (
+    check_page,
+)
 from chanuka_db.repositories.legislative.rows import CommentView
 from chanuka_db.sql import Page, Trusted, trusted
 

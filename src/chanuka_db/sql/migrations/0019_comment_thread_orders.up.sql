@@ -9,8 +9,11 @@
 --   bill_comments_threads_time_idx:     (bill_id, created_at DESC, id DESC): recent, and
 --                                       oldest read backwards; also the index-only count of
 --                                       a bill's threads, smaller than the composite one.
---   bill_comments_threads_popular_idx:  (bill_id, upvotes - downvotes DESC, created_at DESC,
---                                       id DESC). Votes already change an indexed column
+--   bill_comments_threads_popular_idx:  (bill_id, upvotes::bigint - downvotes DESC, created_at
+--                                       DESC, id DESC); in bigint, so that no pair of int
+--                                       counters can overflow the score (an int difference
+--                                       would make such a row unwritable, its index entry
+--                                       uncomputable). Votes already change an indexed column
 --                                       (idx_bill_comments_votes), so updates of the counters
 --                                       were not HOT before either: no new write cost class.
 --   bill_comments_threads_verified_idx: (bill_id, is_verified DESC, created_at DESC, id DESC).
@@ -42,7 +45,7 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS bill_comments_threads_time_idx
     ON bill_comments (bill_id, created_at DESC, id DESC)
     WHERE parent_comment_id IS NULL;
 CREATE INDEX CONCURRENTLY IF NOT EXISTS bill_comments_threads_popular_idx
-    ON bill_comments (bill_id, (upvotes - downvotes) DESC, created_at DESC, id DESC)
+    ON bill_comments (bill_id, (upvotes::bigint - downvotes) DESC, created_at DESC, id DESC)
     WHERE parent_comment_id IS NULL;
 CREATE INDEX CONCURRENTLY IF NOT EXISTS bill_comments_threads_verified_idx
     ON bill_comments (bill_id, is_verified DESC, created_at DESC, id DESC)
