@@ -22,8 +22,6 @@ process-CPU µs per operation. Run ``pytest benchmarks/test_legislative.py -s``.
 
 from __future__ import annotations
 
-import contextlib
-import statistics
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -31,7 +29,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from benchmarks.test_pool_overhead import measure
+from benchmarks.helpers import Cycle, ExecutorRunner, Interleaved, interleave
 from chanuka_db.pool import DatabaseUrl
 from chanuka_db.repositories.legislative import (
     BillCommentRepository,
@@ -87,34 +85,13 @@ def seeded(database_url: DatabaseUrl) -> str:
     return database_url.conninfo()
 
 
-class OneConnection:
-    """A Runner on one autocommit connection: reads as they come, atomic as a transaction."""
-
-    def __init__(self, executor: Executor) -> None:
-        self.executor = executor
-
-    def reading(self) -> contextlib.AbstractContextManager[Executor]:
-        return contextlib.nullcontext(self.executor)
-
-    @contextlib.contextmanager
-    def atomic(self) -> Iterator[Executor]:
-        with self.executor.conn.transaction():
-            yield self.executor
-
-
-class Turns:
+def _turns() -> Cycle:
     """Cycles through users and pages so that every call does comparable work."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def next(self) -> int:
-        self.n += 1
-        return self.n
+    return Cycle(2**31)
 
 
-def _repo_ops(conn: psycopg.Connection[Any], turns: Turns) -> dict[str, Op]:
-    runner = OneConnection(Executor(conn, QueryMonitor()))
+def _repo_ops(conn: psycopg.Connection[Any], turns: Cycle) -> dict[str, Op]:
+    runner = ExecutorRunner(Executor(conn, QueryMonitor()))
     bills, comments = BillRepository(runner), BillCommentRepository(runner)
     engagement, votes = BillEngagementRepository(runner), CommentVoteRepository(runner)
     return {
@@ -127,13 +104,19 @@ def _repo_ops(conn: psycopg.Connection[Any], turns: Turns) -> dict[str, Op]:
 
 
 def _listing_sql() -> tuple[str, str]:
-    texts = [c.text for c in CACHE._entries.values() if 'FROM "bills"' in c.text]
+    """The texts of ``bills.list({"status": ...})`` (other listings may be cached too)."""
+    texts = [
+        c.text
+        for c in CACHE._entries.values()
+        if c.text.endswith(('FROM "bills" WHERE "status"=%s', '"id" DESC LIMIT %s OFFSET %s'))
+        and 'WHERE "status"=%s' in c.text
+    ]
     page = next(t for t in texts if "LIMIT" in t and '"summary"' in t and "@@" not in t)
     total = next(t for t in texts if t.startswith("SELECT count(*)") and "@@" not in t)
     return page, total
 
 
-def _raw_ops(conn: psycopg.Connection[Any], turns: Turns) -> dict[str, Op]:
+def _raw_ops(conn: psycopg.Connection[Any], turns: Cycle) -> dict[str, Op]:
     cur = conn.cursor()
     threads_sql = comments_module._THREADS[comments_module.CommentSort.RECENT].text
     replies_sql = comments_module._FIRST_REPLIES.text
@@ -179,7 +162,7 @@ def _raw_ops(conn: psycopg.Connection[Any], turns: Turns) -> dict[str, Op]:
             "toggle": toggle}  # fmt: skip
 
 
-def _n_plus_one(conn: psycopg.Connection[Any], turns: Turns) -> Op:
+def _n_plus_one(conn: psycopg.Connection[Any], turns: Cycle) -> Op:
     cur = conn.cursor()
     top = (
         "SELECT id, bill_id, user_id, content, comment_type, is_verified, parent_comment_id,"
@@ -213,7 +196,7 @@ OPERATIONS = ["threads", "detail", "listing", "record", "toggle"]
 
 @pytest.fixture
 def clients(seeded: str, pinned: bool) -> Iterator[dict[str, dict[str, Op]]]:
-    turns = Turns()
+    turns = _turns()
     conns = [psycopg.connect(seeded, autocommit=True) for _ in range(3)]
     repo = _repo_ops(conns[0], turns)
     for op in repo.values():  # compile every shape once (the raw client reuses the text)
@@ -237,46 +220,21 @@ def test_operation(benchmark: Any, clients: dict[str, dict[str, Op]], operation:
 
 def test_interleaved(benchmark: Any, clients: dict[str, dict[str, Op]], pinned: bool) -> None:
     rounds, block = (2, 4) if not benchmark.enabled else (15, 100)
-    wall: dict[tuple[str, str], float] = {}
-    cpu: dict[tuple[str, str], float] = {}
-    for operation in OPERATIONS:
-        names = [name for name in CLIENTS if operation in clients[name]]
-        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
-        for name in names:
-            measure(clients[name][operation], max(block // 4, 1))  # warm-up, prepare
-        for _ in range(rounds):
-            for name in names:
-                samples[name].append(measure(clients[name][operation], block))
-        for name in names:
-            wall[name, operation] = statistics.median(s[0] for s in samples[name])
-            cpu[name, operation] = statistics.median(s[1] for s in samples[name])
-    print("\n" + _report(wall, cpu, rounds, block, pinned))
-    benchmark.extra_info.update({"wall_us": {f"{k[0]} {k[1]}": v for k, v in wall.items()}})
+    result = interleave(clients, OPERATIONS, rounds=rounds, block=block)
+    print("\n" + _report(result, pinned))
+    benchmark.extra_info.update(result.as_json())
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
-    assert all(value > 0 for value in wall.values())
+    assert all(value > 0 for value in result.wall.values())
 
 
-def _report(
-    wall: dict[tuple[str, str], float],
-    cpu: dict[tuple[str, str], float],
-    rounds: int,
-    block: int,
-    pinned: bool,
-) -> str:
+def _report(result: Interleaved, pinned: bool) -> str:
+    wall, cpu = result.wall, result.cpu
     lines = [
-        f"interleaved medians, {rounds} rounds, blocks of {block}, pinned to one CPU: "
-        f"{pinned}; wall µs/op (client CPU µs/op)",
-        f"{'operation':<10}" + "".join(f"{name:>24}" for name in CLIENTS),
+        f"interleaved medians, {result.rounds} rounds, blocks of {result.block}, pinned to one "
+        f"CPU: {pinned}; wall µs/op (client CPU µs/op)",
+        *result.table(CLIENTS, OPERATIONS),
+        "repo vs raw (same SQL, same rows): wall ratio, client CPU overhead per call",
     ]
-    for operation in OPERATIONS:
-        cells = "".join(
-            f"{wall[n, operation]:>14.1f} ({cpu[n, operation]:>6.1f})"
-            if (n, operation) in wall
-            else f"{'-':>24}"
-            for n in CLIENTS
-        )
-        lines.append(f"{operation:<10}{cells}")
-    lines.append("repo vs raw (same SQL, same rows): wall ratio, client CPU overhead per call")
     for operation in OPERATIONS:
         ratio = wall["repo", operation] / wall["raw", operation]
         overhead = cpu["repo", operation] - cpu["raw", operation]

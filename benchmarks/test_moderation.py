@@ -20,8 +20,6 @@ Run ``pytest benchmarks/test_moderation.py -s`` for the interleaved table.
 
 from __future__ import annotations
 
-import contextlib
-import statistics
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -29,7 +27,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from benchmarks.test_pool_overhead import measure
+from benchmarks.helpers import ExecutorRunner, interleave
 from chanuka_db.pool import DatabaseUrl
 from chanuka_db.repositories import moderation as m
 from chanuka_db.sql import Executor, QueryMonitor
@@ -49,21 +47,6 @@ SEED = (
     " FROM generate_series(1, %(comments)s) g,"
     " (SELECT array_agg(id ORDER BY id) AS ids FROM users) u",
 )
-
-
-class _Runner:
-    """One connection, no pool: what a unit of work gives a repository, minus the pool."""
-
-    def __init__(self, executor: Executor) -> None:
-        self.executor = executor
-
-    def reading(self) -> contextlib.AbstractContextManager[Executor]:
-        return contextlib.nullcontext(self.executor)
-
-    @contextlib.contextmanager
-    def atomic(self) -> Iterator[Executor]:
-        with self.executor.conn.transaction():
-            yield self.executor
 
 
 class Sequence:
@@ -89,7 +72,7 @@ def seeded(database_url: DatabaseUrl) -> tuple[str, Sequence]:
             conn.execute(statement.encode(), {"users": USERS, "comments": COMMENTS})
         users = [row[0] for row in conn.execute("SELECT id FROM users ORDER BY id")]
         comments = [row[0] for row in conn.execute("SELECT id FROM bill_comments ORDER BY id")]
-        repository = m.ModerationRepository(_Runner(Executor(conn, QueryMonitor())))
+        repository = m.ModerationRepository(ExecutorRunner(Executor(conn, QueryMonitor())))
         severities = list(m.Severity)
         for n, comment in enumerate(comments[:OPEN]):
             repository.flag(
@@ -100,7 +83,7 @@ def seeded(database_url: DatabaseUrl) -> tuple[str, Sequence]:
 
 
 def _repository_ops(conn: psycopg.Connection[Any], seq: Sequence) -> dict[str, Op]:
-    repository = m.ModerationRepository(_Runner(Executor(conn, QueryMonitor())))
+    repository = m.ModerationRepository(ExecutorRunner(Executor(conn, QueryMonitor())))
     busy = m.ContentRef.comment(seq.comments[0])
     item = repository.queue().items[0].item.id
     return {
@@ -152,31 +135,19 @@ def clients(seeded: tuple[str, Sequence], pinned: bool) -> Iterator[dict[str, di
 
 def test_interleaved(benchmark: Any, clients: dict[str, dict[str, Op]], pinned: bool) -> None:
     rounds, block = (2, 5) if not benchmark.enabled else (10, 100)
-    wall: dict[tuple[str, str], float] = {}
-    cpu: dict[tuple[str, str], float] = {}
-    for operation in OPERATIONS:
-        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in CLIENTS}
-        for name in CLIENTS:
-            measure(clients[name][operation], max(block // 10, 1))  # warm-up, prepare
-        for _ in range(rounds):
-            for name in CLIENTS:
-                samples[name].append(measure(clients[name][operation], block))
-        for name in CLIENTS:
-            wall[name, operation] = statistics.median(s[0] for s in samples[name])
-            cpu[name, operation] = statistics.median(s[1] for s in samples[name])
+    result = interleave(clients, OPERATIONS, rounds=rounds, block=block)
+    wall, cpu = result.wall, result.cpu
     lines = [
         f"interleaved medians, {rounds} rounds of {block}, pinned to one CPU: {pinned};"
         " wall µs/op (client CPU µs/op)",
         f"{'operation':<10}" + "".join(f"{name:>24}" for name in CLIENTS) + "   repository/raw",
     ]
     for operation in OPERATIONS:
-        cells = "".join(
-            f"{wall[name, operation]:>14.1f} ({cpu[name, operation]:>6.1f})" for name in CLIENTS
-        )
         ratio = wall["repository", operation] / wall["raw", operation]
         extra = cpu["repository", operation] - cpu["raw", operation]
+        cells = result.cells(CLIENTS, operation)
         lines.append(f"{operation:<10}{cells}   {ratio:5.2f}x, {extra:+6.1f} µs CPU")
     print("\n" + "\n".join(lines))
-    benchmark.extra_info.update({"wall_us": {f"{k[0]} {k[1]}": v for k, v in wall.items()}})
+    benchmark.extra_info.update(result.as_json())
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
     assert all(value > 0 for value in wall.values())

@@ -19,8 +19,6 @@ Clients:
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -28,6 +26,7 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
+from benchmarks.helpers import interleave
 from chanuka_db.pool import Database, DatabaseUrl
 from chanuka_db.pool.session import RESET_SQL
 
@@ -118,27 +117,12 @@ def test_borrow_select_1(benchmark: Any, clients: dict[str, Op], client: str) ->
     benchmark(clients[client])
 
 
-def measure(op: Op, n: int) -> tuple[float, float]:
-    """Wall and process-CPU microseconds per operation over ``n`` operations."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    for _ in range(n):
-        op()
-    return (
-        (time.perf_counter() - wall) / n * 1e6,
-        (time.process_time() - cpu) / n * 1e6,
-    )
-
-
 def test_interleaved_overhead(benchmark: Any, clients: dict[str, Op], pinned: bool) -> None:
     rounds, block = (3, 50) if not benchmark.enabled else (30, 300)
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in CLIENTS}
-    for op in clients.values():
-        measure(op, block)  # warm-up: prepared statements, pool filled
-    for _ in range(rounds):
-        for name in CLIENTS:
-            samples[name].append(measure(clients[name], block))
-    wall = {name: statistics.median(s[0] for s in samples[name]) for name in CLIENTS}
-    cpu = {name: statistics.median(s[1] for s in samples[name]) for name in CLIENTS}
+    result = interleave({name: {"op": clients[name]} for name in CLIENTS}, ["op"],
+                        rounds=rounds, block=block)  # fmt: skip
+    wall = {name: result.wall[name, "op"] for name in CLIENTS}
+    cpu = {name: result.cpu[name, "op"] for name in CLIENTS}
     lines = [
         f"interleaved, {rounds} rounds x {block} ops, pinned to one CPU: {pinned}",
         f"{'client':<16}{'wall µs/op':>12}{'cpu µs/op':>12}",

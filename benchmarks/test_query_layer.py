@@ -1,31 +1,40 @@
-"""The query layer against raw psycopg (same SQL text, prepared) and SQLAlchemy Core 2.
+"""Repository, query layer, raw psycopg (same SQL) and SQLAlchemy Core 2, side by side.
 
-Operations (5 000 bills with text, on one autocommit connection per client):
+Operations (5 000 bills with text, one autocommit connection per client), each what a
+bills repository method does, so every client runs the same statements:
 
-  point     a bill by primary key (all 22 columns into a row object)
-  adhoc     the same, but the statement is built anew on every call (cache path)
-  page      20 summaries: status filter, ORDER BY created_at DESC, id DESC, LIMIT/OFFSET
-  fts       search(): ranked page of 10 + total (2 statements), websearch_to_tsquery
-  insert    one bill, RETURNING id (server-bound: trigger + GIN index)
+  point   ``bills.get(id)``: a bill by primary key, all 22 columns into a row object
+  adhoc   the same with the statement built anew on every call (the layer's cache path;
+          no repository column: repositories keep module-level statements)
+  page    ``bills.list({"status": "passed"}, page=n)``: 20 summaries without ``content``,
+          newest first, LIMIT/OFFSET, and the total (2 statements)
+  fts     ``bills.search("finance budget", page_size=10)``: ranked hits with headlines,
+          then the total and status/category facets (2 statements, websearch_to_tsquery)
+  insert  ``bills.add(NewBill(title=...))``: one bill, RETURNING the row (the search
+          trigger and GIN index make it server-bound)
+  bulk    ``bills.add_many(100 bills)``: one multi-row INSERT ... RETURNING in a
+          transaction; ``raw-copy`` loads the same 100 titles with COPY (returns nothing:
+          the floor)
 
 Clients:
 
-  layer         chanuka_db.sql statements through an Executor (monitored)
-  raw           psycopg, the layer's own SQL text, prepare=True, rows built by the same
-                row factories (attrs classes, SearchHit): the same work minus the layer
-  raw-tuples    the same with psycopg's default tuple rows (the floor)
-  sqlalchemy    SQLAlchemy Core 2 constructs (cached compilation), Row objects
+  repository    ``BillRepository`` on one executor (argument checks, filter parsing, the
+                layer; everything but the pool borrow)
+  layer         ``chanuka_db.sql`` statements through an Executor (monitored)
+  raw           psycopg with the SQL text and values the repository sent (captured from
+                its query monitor), prepare=True, rows built by the same row factories:
+                the same work minus the layer; the limit
+  raw-tuples    the same with psycopg's tuple rows (the floor)
+  sqlalchemy    SQLAlchemy Core 2 constructs (cached compilation), Row objects: the peer
 
-``test_interleaved`` takes turns between clients in short blocks and reports medians of
-wall and process-CPU time per operation; the CPU difference layer - raw is the layer's
-Python overhead per repeated shape. Run ``pytest benchmarks/test_query_layer.py -s``.
+The fixture checks that the repository and the layer send identical SQL text. Run
+``pytest benchmarks/test_query_layer.py -s`` for the interleaved table; with
+``--perf-json PATH`` the medians go into the results file (``benchmarks/report.py``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import statistics
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -33,9 +42,11 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from benchmarks.test_pool_overhead import measure
+from benchmarks.helpers import Cycle, ExecutorRunner, Interleaved, interleave
 from chanuka_db.pool import DatabaseUrl
-from chanuka_db.sql import Executor, QueryMonitor, insert, search, select
+from chanuka_db.repositories.legislative import BillRepository, BillSummary
+from chanuka_db.sql import Executor, QueryMonitor, insert, paginate, search, select
+from chanuka_db.sql.compiler import Compiled
 from chanuka_db.sql.rows import built_row
 from chanuka_db.sql.search import hit_factory
 from chanuka_db.types import Bill, NewBill, Param, tables
@@ -43,26 +54,19 @@ from chanuka_db.types import Bill, NewBill, Param, tables
 Op = Callable[[], Any]
 bills = tables.bills
 BILLS = 5000
+BULK = 100
+PHRASE = "finance budget"
+CLIENTS = ["repository", "layer", "raw", "raw-tuples", "sqlalchemy", "raw-copy"]
+OPERATIONS = ["point", "adhoc", "page", "fts", "insert", "bulk"]
+TITLES = [f"Bulk bill {n}" for n in range(BULK)]
+
 BY_ID = select(bills, Bill).where(bills.id == Param("id"))
-
-
-@attrs.frozen
-class Summary:
-    id: int
-    title: str
-    status: str
-    category: str | None
-    created_at: dt.datetime
-
-
-PAGE = (
-    select(bills, Summary)
+LISTING = (
+    select(bills, BillSummary)
     .where(bills.status == Param("status"))
     .order_by(bills.created_at.desc(), bills.id.desc())
-    .limit(20)
-    .offset(Param("offset"))
 )
-ADD = insert(bills).returning(Summary)
+ADD = insert(bills).returning(Bill)
 
 SEED = """
 INSERT INTO bills (title, summary, content, status, category, created_at)
@@ -76,217 +80,312 @@ FROM generate_series(1, %s) AS i
 """
 
 
-@pytest.fixture
-def seeded(database_url: DatabaseUrl) -> str:
-    with psycopg.connect(database_url.conninfo(), autocommit=True) as conn:
+@pytest.fixture(scope="module")
+def seeded(module_database_url: DatabaseUrl) -> str:
+    with psycopg.connect(module_database_url.conninfo(), autocommit=True) as conn:
         conn.execute(SEED, [BILLS])
         conn.execute("ANALYZE bills")
-    return database_url.conninfo()
+    return module_database_url.conninfo()
 
 
-class Counter:
-    """Cycles through ids so every call does the same work on a different row."""
+class Capture(QueryMonitor):
+    """A query monitor that also keeps each statement's text and values, in order."""
 
     def __init__(self) -> None:
-        self.n = 0
+        super().__init__()
+        self.sent: list[tuple[str, Sequence[Any] | Mapping[str, Any]]] = []
 
-    def next(self) -> int:
-        self.n = self.n % BILLS + 1
-        return self.n
+    def record(
+        self,
+        compiled: Compiled,
+        values: Sequence[Any] | Mapping[str, Any],
+        seconds: float,
+        rows: int,
+        conn: psycopg.Connection[Any],
+    ) -> None:
+        self.sent.append((compiled.text, values))
+        super().record(compiled, values, seconds, rows, conn)
 
 
-def _layer_ops(conn: psycopg.Connection[Any], ids: Counter) -> dict[str, Op]:
-    executor = Executor(conn, QueryMonitor())
+def _repository_ops(executor: Executor, ids: Cycle) -> dict[str, Op]:
+    repo = BillRepository(ExecutorRunner(executor))
+    news = [NewBill(title=title) for title in TITLES]
+    return {
+        "point": lambda: repo.get(ids.next()),
+        "page": lambda: repo.list({"status": "passed"}, page=1 + ids.next() % 50),
+        "fts": lambda: repo.search(PHRASE, page_size=10),
+        "insert": lambda: repo.add(NewBill(title="New bill")),
+        "bulk": lambda: repo.add_many(news),
+    }
+
+
+def _layer_ops(executor: Executor, ids: Cycle) -> dict[str, Op]:
+    conn = executor.conn
+
+    def page() -> Any:
+        return paginate(LISTING, executor, page=1 + ids.next() % 50, status="passed")
 
     def fts() -> Any:
-        return search(executor, bills, "finance budget", page_size=10)
+        return search(
+            executor, bills, PHRASE, row_type=BillSummary, headline=bills.summary,
+            facets=(bills.status, bills.category), page_size=10,
+        )  # fmt: skip
+
+    def bulk() -> Any:
+        with conn.transaction():
+            return ADD.values(*(NewBill(title=t) for t in TITLES)).fetch_all(executor)
 
     return {
         "point": lambda: BY_ID.fetch_one(executor, id=ids.next()),
         "adhoc": lambda: select(bills, Bill).where(bills.id == ids.next()).fetch_one(executor),
-        "page": lambda: PAGE.fetch_all(executor, status="passed", offset=ids.next() % 50 * 20),
+        "page": page,
         "fts": fts,
         "insert": lambda: ADD.values(NewBill(title="New bill")).fetch_one(executor),
+        "bulk": bulk,
     }
 
 
-def _fts_sql() -> tuple[str, str]:
-    from chanuka_db.sql.compiler import CACHE
+def _sent(conn: psycopg.Connection[Any], make: Callable[[Executor, Cycle], dict[str, Op]],
+          operation: str) -> list[str]:  # fmt: skip
+    """The SQL texts one call of ``operation`` sends (in a transaction rolled back after)."""
+    capture = Capture()
+    with conn.transaction(force_rollback=True):
+        make(Executor(conn, capture), Cycle(BILLS))[operation]()
+    return [text for text, _ in capture.sent]
 
-    texts = [key for key in CACHE._entries.values() if "ts_rank_cd" in key.text]
-    page = next(c.text for c in texts if "LIMIT" in c.text)
-    total = next(c.text for c in CACHE._entries.values() if "count(*)" in c.text and "@@" in c.text)
-    return page, total
+
+def _captured(conn: psycopg.Connection[Any]) -> dict[str, list[str]]:
+    """Each operation's statements as the repository sends them, checked against the layer's."""
+    texts = {}
+    for operation in ("point", "page", "fts", "insert", "bulk"):
+        texts[operation] = _sent(conn, _repository_ops, operation)
+        assert _sent(conn, _layer_ops, operation) == texts[operation], operation
+    return texts
 
 
-def _raw_ops(conn: psycopg.Connection[Any], ids: Counter, typed: bool) -> dict[str, Op]:
+@attrs.frozen
+class _Cursors:
+    bill: psycopg.Cursor[Any]
+    summary: psycopg.Cursor[Any]
+    hit: psycopg.Cursor[Any]
+    plain: psycopg.Cursor[Any]
+
+
+def _cursors(conn: psycopg.Connection[Any], typed: bool) -> _Cursors:
     def factory(cls: type) -> Any:
         return built_row(cls) if typed else psycopg.rows.tuple_row
 
-    point_sql = BY_ID.prepared().compiled.text
-    page_sql = PAGE.prepared().compiled.text
-    insert_sql = ADD.values(NewBill(title="x")).prepared().compiled.text
-    fts_page, fts_total = _fts_sql()
-    bill_rows = conn.cursor(row_factory=factory(Bill))
-    summary_rows = conn.cursor(row_factory=factory(Summary))
-    hit_rows = conn.cursor(row_factory=hit_factory(len(attrs.fields(Bill)), Bill, False))
-    plain = conn.cursor(row_factory=psycopg.rows.scalar_row)
-    if not typed:
-        hit_rows = conn.cursor()
+    width = len(attrs.fields(BillSummary))
+    hits = hit_factory(width, BillSummary, True) if typed else psycopg.rows.tuple_row
+    return _Cursors(
+        conn.cursor(row_factory=factory(Bill)),
+        conn.cursor(row_factory=factory(BillSummary)),
+        conn.cursor(row_factory=hits),
+        conn.cursor(),
+    )
+
+
+def _raw_ops(
+    conn: psycopg.Connection[Any], ids: Cycle, texts: dict[str, list[str]], typed: bool
+) -> dict[str, Op]:
+    c = _cursors(conn, typed)
+    (point_sql,), (page_sql, total_sql) = texts["point"], texts["page"]
+    (hits_sql, facets_sql), (insert_sql,), (bulk_sql,) = (
+        texts["fts"],
+        texts["insert"],
+        texts["bulk"],
+    )
 
     def point() -> Any:
-        return bill_rows.execute(point_sql, [ids.next()], prepare=True).fetchone()
+        return c.bill.execute(point_sql, [ids.next()], prepare=True).fetchone()
 
     def page() -> Any:
-        params = ["passed", 20, ids.next() % 50 * 20]
-        return summary_rows.execute(page_sql, params, prepare=True).fetchall()
+        offset = ids.next() % 50 * 20
+        items = c.summary.execute(page_sql, ["passed", 20, offset], prepare=True).fetchall()
+        total = c.plain.execute(total_sql, ["passed"], prepare=True).fetchone()
+        return items, total
 
     def fts() -> Any:
-        hits = hit_rows.execute(fts_page, ["finance budget", 10, 0], prepare=True).fetchall()
-        total = plain.execute(fts_total, ["finance budget"], prepare=True).fetchone()
-        return hits, total
+        hits = c.hit.execute(hits_sql, [PHRASE, 10, 0], prepare=True).fetchall()
+        facets = c.plain.execute(facets_sql, [PHRASE], prepare=True).fetchall()
+        return hits, facets
 
     def add() -> Any:
-        return summary_rows.execute(insert_sql, ["New bill"], prepare=True).fetchone()
+        return c.bill.execute(insert_sql, ["New bill"], prepare=True).fetchone()
 
-    return {"point": point, "adhoc": point, "page": page, "fts": fts, "insert": add}
+    def bulk() -> Any:
+        with conn.transaction():
+            return c.bill.execute(bulk_sql, TITLES, prepare=True).fetchall()
 
-
-def _sqlalchemy_ops(conninfo: str, ids: Counter) -> tuple[dict[str, Op], sa.Connection]:
-    url = sa.engine.make_url("postgresql+psycopg://").set(query={"conninfo": conninfo})
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    conn = engine.connect()
-    meta = sa.MetaData()
-    table = sa.Table("bills", meta, autoload_with=conn)
-    c = table.c
-    by_id = sa.select(table).where(c.id == sa.bindparam("id"))
-    page = (
-        sa.select(c.id, c.title, c.status, c.category, c.created_at)
-        .where(c.status == sa.bindparam("status"))
-        .order_by(c.created_at.desc(), c.id.desc())
-        .limit(20)
-        .offset(sa.bindparam("offset"))
-    )
-    q = (
-        sa.func.websearch_to_tsquery(sa.literal_column("'english'::regconfig"), sa.bindparam("q"))
-        .table_valued()
-        .alias("q")
-    )
-    rank = sa.func.ts_rank_cd(c.search_vector, q.column)
-    matches = c.search_vector.op("@@")(q.column)
-    fts_page = (
-        sa.select(table, rank.label("rank"))
-        .select_from(table)
-        .join(q, sa.true())
-        .where(matches)
-        .order_by(rank.desc(), c.id)
-        .limit(10)
-        .offset(0)
-    )
-    fts_total = sa.select(sa.func.count()).select_from(table).join(q, sa.true()).where(matches)
-    add = (
-        sa.insert(table)
-        .values(title=sa.bindparam("title"))
-        .returning(c.id, c.title, c.status, c.category, c.created_at)
-    )
-
-    def fts() -> Any:
-        hits = conn.execute(fts_page, {"q": "finance budget"}).all()
-        total = conn.execute(fts_total, {"q": "finance budget"}).scalar_one()
-        return hits, total
-
-    ops: dict[str, Op] = {
-        "point": lambda: conn.execute(by_id, {"id": ids.next()}).one(),
-        "adhoc": lambda: conn.execute(sa.select(table).where(c.id == ids.next())).one(),
-        "page": lambda: conn.execute(
-            page, {"status": "passed", "offset": ids.next() % 50 * 20}
-        ).all(),
-        "fts": fts,
-        "insert": lambda: conn.execute(add, {"title": "New bill"}).one(),
-    }
-    return ops, conn
+    return {"point": point, "adhoc": point, "page": page, "fts": fts, "insert": add, "bulk": bulk}
 
 
-CLIENTS = ["layer", "raw", "raw-tuples", "sqlalchemy"]
-OPERATIONS = ["point", "adhoc", "page", "fts", "insert"]
+def _copy_ops(conn: psycopg.Connection[Any]) -> dict[str, Op]:
+    cursor = conn.cursor()
+
+    def bulk() -> None:
+        with conn.transaction(), cursor.copy("COPY bills (title) FROM STDIN") as copy:
+            for title in TITLES:
+                copy.write_row((title,))
+
+    return {"bulk": bulk}
 
 
-@pytest.fixture
-def clients(seeded: str, pinned: bool) -> Iterator[dict[str, dict[str, Op]]]:
-    ids = Counter()
-    conns = [psycopg.connect(seeded, autocommit=True) for _ in range(3)]
-    layer = _layer_ops(conns[0], ids)
-    for op in layer.values():  # compile every shape once (the raw clients reuse the text)
-        op()
-    alchemy, alchemy_conn = _sqlalchemy_ops(seeded, ids)
+class _Alchemy:
+    """SQLAlchemy Core 2 statements for the same operations (compiled once, then cached)."""
+
+    def __init__(self, conninfo: str) -> None:
+        url = sa.engine.make_url("postgresql+psycopg://").set(query={"conninfo": conninfo})
+        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        self.conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self.tx_conn = self.engine.connect()  # bulk loads run in a transaction, as elsewhere
+        self.table = table = sa.Table("bills", sa.MetaData(), autoload_with=self.conn)
+        c = table.c
+        summary = [c[f.name] for f in attrs.fields(BillSummary)]
+        self.by_id = sa.select(table).where(c.id == sa.bindparam("id"))
+        passed = c.status == sa.bindparam("status")
+        self.page = (
+            sa.select(*summary).where(passed).order_by(c.created_at.desc(), c.id.desc())
+            .limit(20).offset(sa.bindparam("offset"))
+        )  # fmt: skip
+        self.total = sa.select(sa.func.count()).select_from(table).where(passed)
+        self._search(summary)
+        self.add = sa.insert(table).returning(*table.c)
+
+    def _search(self, summary: list[Any]) -> None:
+        c = self.table.c
+        english = sa.literal_column("'english'::regconfig")
+        q = sa.func.websearch_to_tsquery(english, sa.bindparam("q")).table_valued().alias("q")
+        rank = sa.func.ts_rank_cd(c.search_vector, q.column)
+        options = sa.literal_column(
+            "'MaxFragments=2, MaxWords=25, MinWords=8, StartSel=<b>, StopSel=</b>'"
+        )
+        headline = sa.func.ts_headline(english, c.summary, q.column, options)
+        matches = c.search_vector.op("@@")(q.column)
+        self.hits = (
+            sa.select(*summary, rank.label("rank"), headline.label("headline"))
+            .select_from(self.table).join(q, sa.true()).where(matches)
+            .order_by(rank.desc(), c.id).limit(10).offset(0)
+        )  # fmt: skip
+        self.facets = (
+            sa.select(
+                sa.func.grouping(c.status, c.category).label("grouping"),
+                c.status, c.category, sa.func.count().label("count"),
+            )
+            .select_from(self.table).join(q, sa.true()).where(matches)
+            .group_by(sa.func.grouping_sets(
+                sa.tuple_(), sa.tuple_(c.status), sa.tuple_(c.category)))
+        )  # fmt: skip
+
+    def ops(self, ids: Cycle) -> dict[str, Op]:
+        conn, table = self.conn, self.table
+        rows = [{"title": title} for title in TITLES]
+
+        def page() -> Any:
+            params = {"status": "passed", "offset": ids.next() % 50 * 20}
+            return conn.execute(self.page, params).all(), conn.execute(self.total, params).one()
+
+        def fts() -> Any:
+            hits = conn.execute(self.hits, {"q": PHRASE}).all()
+            return hits, conn.execute(self.facets, {"q": PHRASE}).all()
+
+        def bulk() -> Any:
+            with self.tx_conn.begin():
+                return self.tx_conn.execute(self.add, rows).all()
+
+        return {
+            "point": lambda: conn.execute(self.by_id, {"id": ids.next()}).one(),
+            "adhoc": lambda: conn.execute(sa.select(table).where(table.c.id == ids.next())).one(),
+            "page": page,
+            "fts": fts,
+            "insert": lambda: conn.execute(self.add, {"title": "New bill"}).one(),
+            "bulk": bulk,
+        }
+
+    def close(self) -> None:
+        self.conn.close()
+        self.tx_conn.close()
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def clients(seeded: str) -> Iterator[dict[str, dict[str, Op]]]:
+    ids = Cycle(BILLS)
+    conns = [psycopg.connect(seeded, autocommit=True) for _ in range(5)]
+    texts = _captured(conns[0])
+    alchemy = _Alchemy(seeded)
     try:
         yield {
-            "layer": layer,
-            "raw": _raw_ops(conns[1], ids, typed=True),
-            "raw-tuples": _raw_ops(conns[2], ids, typed=False),
-            "sqlalchemy": alchemy,
+            "repository": _repository_ops(Executor(conns[0], QueryMonitor()), ids),
+            "layer": _layer_ops(Executor(conns[1], QueryMonitor()), ids),
+            "raw": _raw_ops(conns[2], ids, texts, typed=True),
+            "raw-tuples": _raw_ops(conns[3], ids, texts, typed=False),
+            "sqlalchemy": alchemy.ops(ids),
+            "raw-copy": _copy_ops(conns[4]),
         }
     finally:
-        alchemy_conn.close()
+        alchemy.close()
         for conn in conns:
             conn.close()
 
 
-@pytest.mark.parametrize("operation", OPERATIONS)
-@pytest.mark.parametrize("client", CLIENTS)
+# Every client with every operation it has (raw-copy only loads: the interleaved run has it).
+PAIRS = [
+    (client, operation)
+    for operation in OPERATIONS
+    for client in CLIENTS[:5]
+    if (client, operation) != ("repository", "adhoc")
+]
+
+
+@pytest.mark.parametrize(("client", "operation"), PAIRS)
 def test_operation(
     benchmark: Any, clients: dict[str, dict[str, Op]], client: str, operation: str
 ) -> None:
-    benchmark.group = operation
+    benchmark.group = f"side by side: {operation}"
     benchmark(clients[client][operation])
 
 
-def test_interleaved(benchmark: Any, clients: dict[str, dict[str, Op]], pinned: bool) -> None:
+def _block_of(block: int) -> Callable[[str], int]:
+    slow = {"fts": block // 10, "insert": block // 10, "bulk": block // 40}
+    return lambda operation: slow.get(operation, block)
+
+
+def test_interleaved(
+    benchmark: Any, clients: dict[str, dict[str, Op]], pinned: bool, perf_results: dict[str, Any]
+) -> None:
     rounds, block = (2, 5) if not benchmark.enabled else (15, 200)
-    wall: dict[tuple[str, str], float] = {}
-    cpu: dict[tuple[str, str], float] = {}
-    for operation in OPERATIONS:
-        block_size = block // 10 if operation in ("fts", "insert") else block
-        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in CLIENTS}
-        for name in CLIENTS:
-            measure(clients[name][operation], max(block_size // 4, 1))  # warm-up
-        for _ in range(rounds):
-            for name in CLIENTS:
-                samples[name].append(measure(clients[name][operation], max(block_size, 1)))
-        for name in CLIENTS:
-            wall[name, operation] = statistics.median(s[0] for s in samples[name])
-            cpu[name, operation] = statistics.median(s[1] for s in samples[name])
-    print("\n" + _report(wall, cpu, rounds, block, pinned))
-    benchmark.extra_info.update({"wall_us": {f"{k[0]} {k[1]}": v for k, v in wall.items()}})
+    result = interleave(clients, OPERATIONS, rounds=rounds, block=block, block_of=_block_of(block))
+    print("\n" + _report(result, pinned))
+    perf_results["side_by_side"] = {
+        **result.as_json(),
+        "pinned": pinned,
+        "clients": CLIENTS,
+        "operations": OPERATIONS,
+        "bills": BILLS,
+        "bulk_rows": BULK,
+    }
+    benchmark.extra_info.update(result.as_json())
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
-    assert all(value > 0 for value in wall.values())
+    assert all(value > 0 for value in result.wall.values())
 
 
-def _report(
-    wall: dict[tuple[str, str], float],
-    cpu: dict[tuple[str, str], float],
-    rounds: int,
-    block: int,
-    pinned: bool,
-) -> str:
-    header = f"{'operation':<10}" + "".join(f"{name:>24}" for name in CLIENTS)
+def _report(result: Interleaved, pinned: bool) -> str:
+    wall, cpu = result.wall, result.cpu
     lines = [
-        f"interleaved medians, {rounds} rounds, blocks of {block} (fts/insert {block // 10}), "
-        f"pinned to one CPU: {pinned}; wall µs/op (cpu µs/op)",
-        header,
+        f"interleaved medians, {result.rounds} rounds, blocks of {result.block} (fts/insert "
+        f"{result.block // 10}, bulk {max(result.block // 40, 1)}), pinned to one CPU: "
+        f"{pinned}; wall µs/op (cpu µs/op)",
+        *result.table(CLIENTS, OPERATIONS),
+        "repository and layer vs raw (same SQL, same rows): wall ratio, CPU overhead per call",
     ]
-    for operation in OPERATIONS:
-        cells = "".join(
-            f"{wall[name, operation]:>14.1f} ({cpu[name, operation]:>6.1f})" for name in CLIENTS
-        )
-        lines.append(f"{operation:<10}{cells}")
-    lines.append("layer vs raw (same SQL, same rows): wall ratio, CPU overhead µs per call")
-    for operation in OPERATIONS:
-        ratio = wall["layer", operation] / wall["raw", operation]
-        overhead = cpu["layer", operation] - cpu["raw", operation]
-        versus = wall["layer", operation] / wall["sqlalchemy", operation]
+    for op in OPERATIONS:
+        mine = "repository" if ("repository", op) in wall else "layer"
+        ratio = wall[mine, op] / wall["raw", op]
+        overhead = cpu[mine, op] - cpu["raw", op]
+        versus = wall[mine, op] / wall["sqlalchemy", op]
         lines.append(
-            f"  {operation:<8} {ratio:5.2f}x raw, {overhead:+6.1f} µs CPU, "
+            f"  {op:<8} {mine:<10} {ratio:5.2f}x raw, {overhead:+7.1f} µs CPU, "
             f"{versus:5.2f}x sqlalchemy"
         )
     return "\n".join(lines)

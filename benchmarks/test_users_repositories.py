@@ -19,15 +19,13 @@ of wall and process-CPU time per operation. Run ``pytest benchmarks/test_users_r
 
 from __future__ import annotations
 
-import contextlib
-import statistics
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
 import pytest
 
-from benchmarks.test_pool_overhead import measure
+from benchmarks.helpers import Cycle, ExecutorRunner, interleave
 from chanuka_db.pool import DatabaseUrl
 from chanuka_db.repositories import auth, security_ops
 from chanuka_db.repositories.base import column_arrays
@@ -65,32 +63,6 @@ EVENTS = [
 ]
 
 
-class _ExecutorRunner:
-    """A repository runner on one executor: the repository's own cost, without a pool."""
-
-    def __init__(self, executor: Executor) -> None:
-        self.executor = executor
-
-    def reading(self) -> contextlib.AbstractContextManager[Executor]:
-        return contextlib.nullcontext(self.executor)
-
-    @contextlib.contextmanager
-    def atomic(self) -> Iterator[Executor]:
-        with self.executor.conn.transaction():
-            yield self.executor
-
-
-class Cycle:
-    """Cycles 1..n so every call does the same work on another row."""
-
-    def __init__(self, n: int) -> None:
-        self.n, self.i = n, 0
-
-    def next(self) -> int:
-        self.i = self.i % self.n + 1
-        return self.i
-
-
 @pytest.fixture
 def seeded(database_url: DatabaseUrl) -> str:
     with psycopg.connect(database_url.conninfo(), autocommit=True) as conn:
@@ -100,7 +72,7 @@ def seeded(database_url: DatabaseUrl) -> str:
 
 
 def _repository_ops(conn: psycopg.Connection[Any]) -> dict[str, Op]:
-    runner = _ExecutorRunner(Executor(conn, QueryMonitor()))
+    runner = ExecutorRunner(Executor(conn, QueryMonitor()))
     sessions, threats = SessionRepository(runner), Threats(runner)
     audit = SecurityAuditLogRepository(runner)
     users, ips = Cycle(USERS), Cycle(IPS)
@@ -171,30 +143,25 @@ def test_operation(
 
 def test_interleaved(benchmark: Any, clients: dict[str, dict[str, Op]], pinned: bool) -> None:
     rounds, block = (2, 5) if not benchmark.enabled else (15, 200)
-    wall: dict[tuple[str, str], float] = {}
-    cpu: dict[tuple[str, str], float] = {}
-    for operation in OPERATIONS:
-        size = max(block // 10 if operation == "audit100" else block, 1)
-        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in CLIENTS}
-        for name in CLIENTS:
-            measure(clients[name][operation], max(size // 4, 1))  # warm-up: prepared
-        for _ in range(rounds):
-            for name in CLIENTS:
-                samples[name].append(measure(clients[name][operation], size))
-        for name in CLIENTS:
-            wall[name, operation] = statistics.median(s[0] for s in samples[name])
-            cpu[name, operation] = statistics.median(s[1] for s in samples[name])
+    result = interleave(
+        clients,
+        OPERATIONS,
+        rounds=rounds,
+        block=block,
+        block_of=lambda op: block // 10 if op == "audit100" else block,
+    )
+    wall, cpu = result.wall, result.cpu
     lines = [
         f"interleaved medians, {rounds} rounds, blocks of {block} (audit100 {block // 10}), "
         f"pinned to one CPU: {pinned}; wall µs/op (cpu µs/op)",
         f"{'operation':<10}" + "".join(f"{name:>22}" for name in CLIENTS) + "   repository/raw",
     ]
     for op in OPERATIONS:
-        cells = "".join(f"{wall[n, op]:>12.1f} ({cpu[n, op]:>6.1f})" for n in CLIENTS)
         ratio = wall["repository", op] / wall["raw", op]
         extra = cpu["repository", op] - cpu["raw", op]
+        cells = result.cells(CLIENTS, op, width=22)
         lines.append(f"{op:<10}{cells}   {ratio:4.2f}x wall, {extra:+6.1f} µs CPU")
     print("\n" + "\n".join(lines))
-    benchmark.extra_info.update({"wall_us": {f"{k[0]} {k[1]}": v for k, v in wall.items()}})
+    benchmark.extra_info.update(result.as_json())
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
     assert all(value > 0 for value in wall.values())

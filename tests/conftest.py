@@ -27,6 +27,10 @@ from chanuka_db.pool.config import DatabaseConfig, DatabaseUrl, Environment
 from chanuka_db.pool.embedded import EmbeddedServer, ensure_running
 from chanuka_db.repositories import Database as ServicesDatabase
 from chanuka_db.sql.migrate import MigrationRunner
+from tests.plan_gate_support import (  # noqa: F401 - autouse fixtures
+    record_repository_statements,
+    unjudged_statements,
+)
 
 # Throwaway servers need no durability; this makes CREATE DATABASE ... TEMPLATE fast.
 _FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
@@ -291,3 +295,26 @@ def data(database_url: DatabaseUrl) -> Iterator[ServicesDatabase]:
     )
     with ServicesDatabase(config) as database:
         yield database
+
+
+@pytest.fixture(scope="session")
+def seeded_small_url(pg_server: PgServer, template_database: str) -> Iterator[DatabaseUrl]:
+    """A database of the session holding the generator's ``small`` load (seed 1), analyzed.
+
+    Loaded once per session (about 7-15 s) for the tests that need realistic volumes: the
+    query-plan gate and the demo. Tests may add rows; none may delete the seeded ones.
+    """
+    from chanuka_db.seed import seed
+
+    name = unique_name("small")
+    url = pg_server.create_database(name, template=template_database)
+    try:
+        seed(url, "small")
+        yield url
+    finally:
+        pg_server.drop_database(name)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``last`` run after all others (the plan gate explains what they ran)."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)

@@ -46,12 +46,24 @@ OPEN_ITEM_KEYS = {
         "content_type, content_id, reported_by",
     ),
 }
-# Time indexes for the analytics roll-ups and trending window (0015).
-TIME_INDEXES = {
-    "analytics_events": "CREATE INDEX analytics_events_created_at_brin ON analytics_events"
-    " USING brin (created_at)",
-    "bill_analytics_summary": "CREATE INDEX bill_analytics_summary_date_idx"
-    " ON bill_analytics_summary USING btree (date)",
+# Time indexes for the analytics roll-ups and trending window (0015); the orders of a bill's
+# threads (0019).
+_THREADS = " WHERE (parent_comment_id IS NULL)"
+ADDED_INDEXES = {
+    "analytics_events": [
+        "CREATE INDEX analytics_events_created_at_brin ON analytics_events USING brin (created_at)"
+    ],
+    "bill_analytics_summary": [
+        "CREATE INDEX bill_analytics_summary_date_idx ON bill_analytics_summary USING btree (date)"
+    ],
+    "bill_comments": [
+        "CREATE INDEX bill_comments_threads_popular_idx ON bill_comments USING btree"
+        " (bill_id, (((upvotes)::bigint - downvotes)) DESC, created_at DESC, id DESC)" + _THREADS,
+        "CREATE INDEX bill_comments_threads_time_idx ON bill_comments USING btree"
+        " (bill_id, created_at DESC, id DESC)" + _THREADS,
+        "CREATE INDEX bill_comments_threads_verified_idx ON bill_comments USING btree"
+        " (bill_id, is_verified DESC, created_at DESC, id DESC)" + _THREADS,
+    ],
 }
 VOTE_CHECK = "CHECK ((vote_type = ANY (ARRAY['up'::text, 'down'::text])))"
 ROLLUP_KEY = "analytics_daily_summary_date_event_type_event_category_key"
@@ -168,8 +180,7 @@ def _with_improvements(conn: psycopg.Connection[Any], table: Table) -> Table:
             f"CREATE UNIQUE INDEX {index} ON {name} USING btree ({keys})"
             " WHERE (status = ANY (ARRAY['pending'::text, 'escalated'::text]))"
         )
-    if name in TIME_INDEXES:
-        definition = TIME_INDEXES[name]
+    for definition in ADDED_INDEXES.get(name, ()):
         indexes[definition.split()[2]] = definition
     if name == "comment_votes":
         constraints["comment_votes_vote_type_check"] = VOTE_CHECK

@@ -94,6 +94,8 @@ def test_interrupted_load_resumes_to_the_same_rows(
             assert scalar(conn, "SELECT count(*) FROM analytics_events") == 2_000
             assert scalar(conn, "SELECT count(*) FROM user_activity_summary") == 0
             assert scalar(conn, "SELECT finished_at IS NULL FROM chanuka_seed.load")
+            # the interrupted table's transaction took its audit trigger's suspension with it
+            assert scalar(conn, _AUDIT_TRIGGERS_OFF) == 0
         with pytest.raises(SeedRefused, match="no complete seed load"):
             known_values(url)
         summary = seed(url, "tiny", seed=5)  # the date comes from the ledger
@@ -102,6 +104,21 @@ def test_interrupted_load_resumes_to_the_same_rows(
         assert "analytics_events" in resumed and "user_activity_summary" not in resumed
         assert checksums(url) == reference
         assert known_values(url) == summary.known
+
+
+_AUDIT_TRIGGERS_OFF = (
+    "SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_changes' AND tgenabled <> 'O'"
+)
+
+
+def test_generated_rows_are_not_audited_and_later_writes_are(database_url: DatabaseUrl) -> None:
+    seed(database_url, "tiny", seed=5, as_of=AS_OF)
+    with psycopg.connect(database_url.conninfo(), autocommit=True) as conn:
+        assert scalar(conn, "SELECT count(*) FROM audit_log") == 0
+        assert scalar(conn, _AUDIT_TRIGGERS_OFF) == 0
+        assert scalar(conn, "SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_changes'") > 40
+        conn.execute("UPDATE bills SET title = title || ' (amended)' WHERE id = 1")
+        assert scalar(conn, "SELECT count(*) FROM audit_log WHERE table_name = 'bills'") == 1
 
 
 def test_complete_load_is_not_loaded_twice(pg_server: PgServer, template_database: str) -> None:

@@ -493,6 +493,63 @@ def _add_seed_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     seed.set_defaults(handler=_cmd_seed)
 
 
+# -- the demo ---------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
+    return value
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from chanuka_db.demo import render, run_demo  # noqa: PLC0415 - loads the repositories
+    from chanuka_db.seed.progress import RichProgress  # noqa: PLC0415
+
+    config = DatabaseConfig.from_env()
+    quiet = args.json or args.no_progress
+    echo = (lambda _line: None) if args.json else functools.partial(print, flush=True)
+    with contextlib.ExitStack() as stack:
+        progress = None if quiet else stack.enter_context(RichProgress())
+        report = run_demo(config, scale=args.scale, rounds=args.rounds, progress=progress,
+                          echo=echo)  # fmt: skip
+    if args.json:
+        print(json.dumps(report.as_json()))
+    else:
+        print("\n".join(render(report)))
+    return EXIT_OK
+
+
+def _add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from chanuka_db.demo import DEFAULT_ROUNDS  # noqa: PLC0415
+    from chanuka_db.seed.scales import SCALES  # noqa: PLC0415
+
+    demo = commands.add_parser(
+        "demo",
+        help="migrate, seed, run a civic scenario through the repositories, report its cost",
+        description="Migrate the database, seed it once (a complete load is kept), tell a "
+        "civic story through the repositories, run each hot operation a few dozen times, "
+        "and report statements and latency per operation, pool statistics and slow queries.",
+    )
+    demo.add_argument(
+        "--scale", choices=list(SCALES), default="small", help="data to seed (default small)"
+    )
+    demo.add_argument(
+        "--rounds",
+        type=_positive_int,
+        default=DEFAULT_ROUNDS,
+        metavar="N",
+        help="times each hot operation runs after the story (default %(default)s)",
+    )
+    demo.add_argument("--no-progress", action="store_true", help="no progress bars")
+    demo.add_argument("--json", action="store_true", help="print only the report, as JSON")
+    demo.set_defaults(handler=_cmd_demo)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chanuka-db",
@@ -521,6 +578,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_security_commands(commands)
     _add_metrics_command(commands)
     _add_seed_command(commands)
+    _add_demo_command(commands)
     return parser
 
 

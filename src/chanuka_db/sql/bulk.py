@@ -5,7 +5,11 @@ foreign keys, COPY every row, build the indexes again, add the foreign keys back
 validates every row against them), record the table in the ledger, commit. Either all of it
 is there afterwards, with the exact index and constraint definitions the catalog had, or
 none of it: an interrupted load leaves the table empty and its schema untouched. Triggers
-always fire (``bills.search_vector`` is filled by its trigger, audit triggers audit).
+fire (``bills.search_vector`` is filled by its trigger), except the audit trigger: generated
+rows are not changes anyone made, so the load is recorded once per table in the ledger
+rather than row by row in ``audit_log`` (which would double the rows written). The trigger
+is disabled inside the table's transaction, by the owner, so it is on again when the
+transaction ends, committed or not; nothing else ever runs without it.
 
 The ledger lives in its own schema, ``chanuka_seed``, outside the domain schema (so the
 catalog, ``schema-docs`` and the row types never see it): which scale, seed and date were
@@ -68,6 +72,9 @@ SELECT conname, pg_get_constraintdef(oid)
   FROM pg_constraint
  WHERE conrelid = %s::regclass AND contype = 'f'
  ORDER BY 1
+"""
+_AUDIT_TRIGGER: Final = b"""
+SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = 'audit_changes'
 """
 
 
@@ -210,9 +217,12 @@ class BulkSession:
             self._conn.execute("SET LOCAL synchronous_commit = off")
             self._conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
             rebuild = self._drop_secondary(table) if defer else []
+            audited = self._audit_trigger(table, enabled=False)
             count = self._copy(copy, rows, progress)
             for statement in rebuild:
                 self._conn.execute(statement)
+            if audited:
+                self._audit_trigger(table, enabled=True)
             seconds = time.perf_counter() - started
             self._conn.execute(
                 "INSERT INTO chanuka_seed.loaded_table (table_name, rows, seconds, notes)"
@@ -237,6 +247,17 @@ class BulkSession:
         if progress is not None:
             progress(count % _BATCH_ROWS)
         return count
+
+    def _audit_trigger(self, table: str, *, enabled: bool) -> bool:
+        """Enable or disable ``table``'s audit trigger in this transaction; False: it has none."""
+        found = self._conn.execute(_AUDIT_TRIGGER, (table,)).fetchone()
+        if found is None:
+            return False
+        action = sql.SQL("ENABLE" if enabled else "DISABLE")
+        self._conn.execute(
+            sql.SQL("ALTER TABLE {} {} TRIGGER audit_changes").format(sql.Identifier(table), action)
+        )
+        return True
 
     def _drop_secondary(self, table: str) -> list[bytes]:
         """Drop ``table``'s secondary indexes and foreign keys; return the DDL restoring them."""

@@ -133,7 +133,10 @@ def _threads(order: LiteralString) -> Trusted:
 _THREADS: Final = {
     CommentSort.RECENT: _threads("c.created_at DESC, c.id DESC"),
     CommentSort.OLDEST: _threads("c.created_at, c.id"),
-    CommentSort.POPULAR: _threads("c.upvotes - c.downvotes DESC, c.created_at DESC, c.id DESC"),
+    CommentSort.POPULAR: _threads(
+        # bigint as in the index (migration 0019): the score of int counters never overflows
+        "c.upvotes::bigint - c.downvotes DESC, c.created_at DESC, c.id DESC"
+    ),
     CommentSort.VERIFIED: _threads("c.is_verified DESC, c.created_at DESC, c.id DESC"),
 }
 _COUNT_THREADS: Final = trusted(
