@@ -17,6 +17,7 @@ __all__ = [
     "MigrationError",
     "MigrationFailed",
     "MissingMigration",
+    "NotAuthenticated",
     "NotFound",
     "OutOfOrder",
     "PoolExhausted",
@@ -66,6 +67,16 @@ class NotFound(ChanukaDbError):
         self.table = table
         self.key = key
         super().__init__(f"{table}: no row with key {key!r}")
+
+
+class NotAuthenticated(ChanukaDbError):
+    """The token presented is not an active, unexpired session of an active account.
+
+    The message never carries the token or its hash: the caller answers "sign in again".
+    """
+
+    def __init__(self) -> None:
+        super().__init__("not an active session of an active account")
 
 
 class Conflict(ChanukaDbError):

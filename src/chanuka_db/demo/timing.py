@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from chanuka_db.errors import NotAuthenticated
+
 if TYPE_CHECKING:
     from chanuka_db.repositories import Database, Repositories
     from chanuka_db.repositories.user_rows import SessionWithUser
@@ -138,26 +140,24 @@ class Recorder:
         return self._timed(name, lambda: self._in_unit(self.jobs, None, call))
 
     def authenticate(self, token_hash: str) -> SessionWithUser | None:
-        """A request's first step: whose token is it, then its session as that user.
+        """A request's first step: the session and account of a token, read as their owner.
 
-        Recorded as ``sessions.get_active_with_user``: the owner lookup (the database's
-        ``auth_session_owner``, the one way to learn it before an actor is bound), then
-        the session and its account read as their owner.
+        Recorded as ``sessions.get_active_with_user``: one borrow of :meth:`Database.
+        authenticated`, whose statements are the owner lookup that binds the actor (the
+        database's ``auth_session_owner``) and the session and its account read under
+        row-level security. ``None`` when the token is not an active session.
         """
 
-        def both() -> tuple[SessionWithUser | None, int]:
-            owner, looked_up = self._counted(lambda: self.db.repos.sessions.owner_of(token_hash))
-            if owner is None:
-                return None, looked_up
-            found, read = self._in_unit(
-                self.db,
-                owner,
-                lambda u: u.sessions.get_active_with_user(token_hash),
-                read_only=True,
-            )
-            return found, looked_up + read
+        def signed_in() -> tuple[SessionWithUser | None, int]:
+            with self.db.queries.count() as counted:
+                try:
+                    with self.db.authenticated(token_hash, read_only=True) as uow:
+                        found: SessionWithUser | None = uow.session
+                except NotAuthenticated:
+                    found = None
+            return found, counted.total
 
-        return self._timed("sessions.get_active_with_user", both)
+        return self._timed("sessions.get_active_with_user", signed_in)
 
     def _counted(self, call: Callable[[], T]) -> tuple[T, int]:
         with self.db.queries.count() as counted:

@@ -7,6 +7,7 @@ that domain's repositories; :mod:`.base` holds the operations every table has.
 
 from chanuka_db.repositories.base import Found, Runner, TableRepository, parse_sort
 from chanuka_db.repositories.unit_of_work import (
+    AuthenticatedUnitOfWork,
     Database,
     PooledRunner,
     Repositories,
@@ -14,6 +15,7 @@ from chanuka_db.repositories.unit_of_work import (
 )
 
 __all__ = [
+    "AuthenticatedUnitOfWork",
     "Database",
     "Found",
     "PooledRunner",

@@ -11,6 +11,9 @@
     # committed on normal exit, rolled back on an exception; a nested unit_of_work() is a
     # SAVEPOINT; the actor is bound for this transaction only (audit, row-level security)
 
+    with db.authenticated(token_hash) as uow:         # a request holding a session token
+        uow.session.user.display_name                 # acting as the token's owner
+
     db.repos.bills.get(bill_id)                       # single reads without a unit of work
 """
 
@@ -22,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from chanuka_db.errors import InvalidInput
+from chanuka_db.errors import InvalidInput, NotAuthenticated
 from chanuka_db.pool import Connection, DatabaseConfig, IsolationLevel
 from chanuka_db.pool import Database as PoolDatabase
 from chanuka_db.repositories import (
@@ -34,17 +37,25 @@ from chanuka_db.repositories import (
     regulatory,
     users,
 )
+from chanuka_db.repositories.arguments import check_token_hash
 from chanuka_db.repositories.base import Runner
+from chanuka_db.repositories.user_rows import SessionWithUser
 from chanuka_db.sql import CursorCodec, Executor, QueryMonitor, trusted
 from chanuka_db.sql.migrate import MigrationRunner
 
 if TYPE_CHECKING:
     from chanuka_db.sql.migrate_files import Migration
 
-__all__ = ["Database", "PooledRunner", "Repositories", "UnitOfWork"]
+__all__ = ["AuthenticatedUnitOfWork", "Database", "PooledRunner", "Repositories", "UnitOfWork"]
 
 R = TypeVar("R")
 _BIND_ACTOR = trusted("SELECT set_config('app.user_id', %s, true)")
+# Whose session is it? auth_session_owner (migration 0018) answers that before any actor
+# is bound, and the answer is bound as the actor in the same statement ('' when it has
+# none: the policies then show nothing). Nothing row-level secured is read by it.
+_BIND_SESSION_OWNER = trusted(
+    "SELECT set_config('app.user_id', coalesce(auth_session_owner(%(token_hash)s)::text, ''), true)"
+)
 # The policies' system path; honoured only for members of chanuka_system (docs/security.md).
 _SYSTEM_MODE = trusted("SELECT set_config('app.role', 'system', true)")
 
@@ -202,6 +213,24 @@ class UnitOfWork(Repositories):
             yield self.executor
 
 
+class AuthenticatedUnitOfWork(UnitOfWork):
+    """A unit of work opened from a session token (:meth:`Database.authenticated`).
+
+    ``session`` is the active session and its account, read under row-level security as
+    their owner; ``actor`` is that account's id.
+    """
+
+    __slots__ = ("session",)
+
+    actor: uuid.UUID
+
+    def __init__(
+        self, db: Database, executor: Executor, actor: uuid.UUID, session: SessionWithUser
+    ) -> None:
+        super().__init__(db, executor, actor)
+        self.session = session
+
+
 class Database(PoolDatabase):
     """The pool owner, plus the query monitor, the repositories and the unit of work.
 
@@ -250,16 +279,61 @@ class Database(PoolDatabase):
                 yield current
             return
         with self.transaction(isolation=isolation, read_only=read_only) as conn:
-            uow = UnitOfWork(self, self.executor(conn), actor)
+            uow = UnitOfWork(self, self._executor_for_unit(conn), actor)
             if actor is not None:
                 uow.executor.execute(_BIND_ACTOR, [str(actor)])
-            if self.system:
-                uow.executor.execute(_SYSTEM_MODE)
-            token = self._unit.set(uow)
-            try:
+            with self._as_current(uow):
                 yield uow
-            finally:
-                self._unit.reset(token)
+
+    @contextlib.contextmanager
+    def authenticated(
+        self,
+        token_hash: str,
+        *,
+        isolation: IsolationLevel | None = None,
+        read_only: bool = False,
+    ) -> Iterator[AuthenticatedUnitOfWork]:
+        """A request's unit of work, acting as the owner of the session ``token_hash``.
+
+        The per-request sign-in check and the request's work share one borrow and one
+        transaction: one statement finds the session's owner (``auth_session_owner``) and
+        binds it as the actor, a second reads the session and its account under row-level
+        security as that owner (``sessions.get_active_with_user``). :class:`NotAuthenticated`
+        when the token is not an active, unexpired session of an active account: the
+        transaction is rolled back and nothing runs as anyone. Must be the outermost unit of
+        work (an actor cannot change inside one: :class:`InvalidInput`).
+        """
+        check_token_hash("token_hash", token_hash)
+        if self._unit.get() is not None:
+            raise InvalidInput("token_hash", "authenticate before opening a unit of work")
+        with self.transaction(isolation=isolation, read_only=read_only) as conn:
+            executor = self._executor_for_unit(conn)
+            ((owner,),) = executor.fetch_trusted(_BIND_SESSION_OWNER, {"token_hash": token_hash})
+            if not owner:
+                raise NotAuthenticated()
+            actor = uuid.UUID(owner)
+            found = UnitOfWork(self, executor, actor).sessions.get_active_with_user(token_hash)
+            if found is None:
+                raise NotAuthenticated()
+            uow = AuthenticatedUnitOfWork(self, executor, actor, found)
+            with self._as_current(uow):
+                yield uow
+
+    def _executor_for_unit(self, conn: Connection) -> Executor:
+        """The executor of a new unit of work on ``conn``, on the system path if ours is."""
+        executor = self.executor(conn)
+        if self.system:
+            executor.execute(_SYSTEM_MODE)
+        return executor
+
+    @contextlib.contextmanager
+    def _as_current(self, uow: UnitOfWork) -> Iterator[None]:
+        """``uow`` is this thread's (or task's) unit of work for the block."""
+        token = self._unit.set(uow)
+        try:
+            yield
+        finally:
+            self._unit.reset(token)
 
     def migrate(self, **options: Any) -> tuple[Migration, ...]:
         """Apply pending migrations (see ``chanuka_db.sql.migrate.MigrationRunner.migrate``)."""
