@@ -47,7 +47,7 @@ OPEN_ITEM_KEYS = {
     ),
 }
 # Time indexes for the analytics roll-ups and trending window (0015); the orders of a bill's
-# threads (0019).
+# threads (0019); the newest-first listing of bills, all or of one status (0020).
 _THREADS = " WHERE (parent_comment_id IS NULL)"
 ADDED_INDEXES = {
     "analytics_events": [
@@ -63,6 +63,11 @@ ADDED_INDEXES = {
         " (bill_id, created_at DESC, id DESC)" + _THREADS,
         "CREATE INDEX bill_comments_threads_verified_idx ON bill_comments USING btree"
         " (bill_id, is_verified DESC, created_at DESC, id DESC)" + _THREADS,
+    ],
+    "bills": [
+        "CREATE INDEX bills_listing_idx ON bills USING btree (created_at DESC, id DESC)",
+        "CREATE INDEX bills_status_listing_idx ON bills USING btree"
+        " (status, created_at DESC, id DESC)",
     ],
 }
 VOTE_CHECK = "CHECK ((vote_type = ANY (ARRAY['up'::text, 'down'::text])))"
