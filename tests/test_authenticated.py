@@ -16,16 +16,16 @@ from chanuka_db import Database, NotAuthenticated
 from chanuka_db.errors import InvalidInput, QueryError
 from chanuka_db.pool import DatabaseConfig, DatabaseUrl, Environment
 from chanuka_db.repositories import AuthenticatedUnitOfWork
-from chanuka_db.repositories.auth import hash_token, new_token
 from chanuka_db.types import UserPatch
 from tests.security_support import USER_A, USER_B, add_users
+from tests.users_support import fresh_hash
 
 
 def add_session(
     conn: psycopg.Connection[Any], user: uuid.UUID, *, expires: str = "1 day", active: bool = True
 ) -> str:
     """A session of ``user`` (as the superuser) whose expiry is ``now() + expires``."""
-    token_hash = hash_token(new_token())
+    token_hash = fresh_hash()
     conn.execute(
         "INSERT INTO sessions (id, user_id, expires_at, is_active)"
         " VALUES (%s, %s, now() + %s::interval, %s)",
@@ -88,7 +88,7 @@ def test_a_token_that_is_no_active_session_is_refused_and_binds_nobody(
     case: str, db: Database, conn: psycopg.Connection[Any]
 ) -> None:
     token_hash = {
-        "unknown": lambda: hash_token(new_token()),
+        "unknown": fresh_hash,
         "expired": lambda: add_session(conn, USER_A, expires="-1 second"),
         "revoked": lambda: add_session(conn, USER_A, active=False),
         "deactivated account": lambda: add_session(conn, USER_B),

@@ -33,6 +33,7 @@ from tests.legislative_support import (
     statements,
     tag_sets,
 )
+from tests.users_support import explain
 
 __all__ = ["data"]
 
@@ -204,9 +205,7 @@ def test_the_newest_bills_pages_read_an_index_in_order_without_sorting(
         times = [b.created_at for b in page.items]
         assert len(times) == 20 and times == sorted(times, reverse=True)
         sql, values = sent[0]  # the page; then its count
-        with conn.transaction():  # whether an index gives the order, whatever the table size
-            conn.execute("SET LOCAL enable_sort = off")
-            plan = "\n".join(row[0] for row in conn.execute("EXPLAIN " + sql, values))
+        plan = explain(conn, sql, values, disable="sort")  # whatever the table size
         assert index in plan, plan
         assert "Sort" not in plan, plan
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import psycopg
 
@@ -41,10 +41,25 @@ def expire(conn: psycopg.Connection[Any], table: str, column: str, value: Any) -
     )
 
 
-def explain(conn: psycopg.Connection[Any], sql: str, params: Sequence[Any] | dict[str, Any]) -> str:
-    """The plan of ``sql`` with sequential scans disabled (tiny test tables would use them)."""
+_DISCOURAGE: Final = {
+    "seqscan": "SET LOCAL enable_seqscan = off",
+    "sort": "SET LOCAL enable_sort = off",
+}
+
+
+def explain(
+    conn: psycopg.Connection[Any],
+    sql: str,
+    params: Sequence[Any] | dict[str, Any],
+    *,
+    disable: Literal["seqscan", "sort"] = "seqscan",
+) -> str:
+    """The plan of ``sql`` with ``disable`` discouraged (tiny test tables would prefer it).
+
+    ``seqscan``: is there an index for the predicate; ``sort``: one for the order.
+    """
     with conn.transaction():
-        conn.execute("SET LOCAL enable_seqscan = off")
+        conn.execute(_DISCOURAGE[disable])
         rows = conn.execute("EXPLAIN " + sql, params).fetchall()  # type: ignore[call-overload]
     return "\n".join(row[0] for row in rows)
 

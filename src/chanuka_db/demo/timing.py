@@ -148,16 +148,14 @@ class Recorder:
         row-level security. ``None`` when the token is not an active session.
         """
 
-        def signed_in() -> tuple[SessionWithUser | None, int]:
-            with self.db.queries.count() as counted:
-                try:
-                    with self.db.authenticated(token_hash, read_only=True) as uow:
-                        found: SessionWithUser | None = uow.session
-                except NotAuthenticated:
-                    found = None
-            return found, counted.total
+        def signed_in() -> SessionWithUser | None:
+            try:
+                with self.db.authenticated(token_hash, read_only=True) as uow:
+                    return uow.session
+            except NotAuthenticated:
+                return None
 
-        return self._timed("sessions.get_active_with_user", signed_in)
+        return self._timed("sessions.get_active_with_user", lambda: self._counted(signed_in))
 
     def _counted(self, call: Callable[[], T]) -> tuple[T, int]:
         with self.db.queries.count() as counted:
